@@ -1,0 +1,112 @@
+// compaction/picker.h: the interface every compaction policy implements,
+// static (tiered, leveled) and learned alike.
+//
+// A picker sees a snapshot of the tree's shape (TreeShape) and of recent
+// workload (WorkloadStats) and answers "wait" or one compaction request:
+// which files of which runs to merge and the level the output goes to. It
+// does no I/O and keeps no reference to the snapshot.
+//
+// The picker's answer is advice: compaction/compaction.h validates and
+// expands every request so that no picker, however wrong, can break the
+// tree's invariants (version.h); guardrails enforced by the DB (write
+// backpressure, run caps) hold whatever a picker decides.
+// Thread safety: Pick is called from one thread at a time.
+#ifndef FIRN_COMPACTION_PICKER_H_
+#define FIRN_COMPACTION_PICKER_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "firn/options.h"
+
+namespace firn {
+
+class Version;
+
+struct FileShape {
+  uint64_t number = 0;
+  uint64_t bytes = 0;
+  std::string smallest;  // user keys
+  std::string largest;
+  uint64_t entries = 0;
+  uint64_t deletions = 0;
+  uint64_t age_micros = 0;  // now - created
+};
+
+struct RunShape {
+  uint64_t id = 0;
+  uint64_t bytes = 0;
+  uint64_t entries = 0;
+  uint64_t deletions = 0;
+  std::vector<FileShape> files;  // in key order
+};
+
+struct LevelShape {
+  std::vector<RunShape> runs;  // newest first
+  uint64_t bytes = 0;
+};
+
+struct TreeShape {
+  std::vector<LevelShape> levels;
+  uint64_t total_bytes = 0;
+  int total_runs = 0;
+
+  // Bytes of the oldest run (the last run of the deepest non-empty level).
+  uint64_t LastRunBytes() const;
+  // Index of the deepest non-empty level, or -1.
+  int DeepestLevel() const;
+};
+
+// Recent workload, as rates over a sliding window and totals.
+struct WorkloadStats {
+  uint64_t now_micros = 0;
+  // Operations per second over the last window.
+  double write_rate = 0;
+  double read_rate = 0;
+  double scan_rate = 0;
+  double delete_rate = 0;
+  uint64_t micros_since_last_compaction = 0;
+  uint64_t micros_since_last_write = 0;
+  uint64_t pending_flush_bytes = 0;  // sealed memtables waiting to flush
+  uint64_t free_space_bytes = 0;
+  uint64_t user_bytes_written = 0;
+  uint64_t device_bytes_written = 0;
+  // The dial from Options::policy_objective.
+  int wear_weight = 2, read_weight = 1, space_weight = 1;
+};
+
+struct CompactionInputRun {
+  int level = 0;
+  uint64_t run_id = 0;
+  std::vector<uint64_t> file_numbers;  // empty: every file of the run
+};
+
+struct CompactionRequest {
+  std::vector<CompactionInputRun> inputs;
+  int output_level = 0;
+  std::string reason;  // for logs and `policy explain`
+};
+
+class CompactionPicker {
+ public:
+  virtual ~CompactionPicker() = default;
+  virtual const char* Name() const = 0;
+  // Returns false to wait, true with *request set to compact.
+  virtual bool Pick(const TreeShape& tree, const WorkloadStats& stats,
+                    CompactionRequest* request) = 0;
+};
+
+// Builds the picker options.compaction names. For kLearned, until the
+// learned policy is built, this is the tiered picker (logged by the DB).
+std::unique_ptr<CompactionPicker> NewCompactionPicker(const Options& options);
+std::unique_ptr<CompactionPicker> NewTieredPicker(const Options& options);
+std::unique_ptr<CompactionPicker> NewLeveledPicker(const Options& options);
+
+// The shape of a version as pickers see it.
+TreeShape ShapeOf(const Version& v, uint64_t now_micros);
+
+}  // namespace firn
+
+#endif  // FIRN_COMPACTION_PICKER_H_

@@ -1,0 +1,370 @@
+// db/db_compaction.cc: the background worker: flushes sealed memtables and
+// runs the compactions the picker asks for.
+#include <algorithm>
+
+#include "compaction/compaction.h"
+#include "db/builder.h"
+#include "db/db_impl.h"
+#include "db/filename.h"
+#include "db/run_iterator.h"
+#include "db/merging_iterator.h"
+#include "db/table_cache.h"
+#include "memtable/memtable.h"
+#include "port/env.h"
+#include "version/version_set.h"
+
+namespace firn {
+
+namespace {
+// How often the picker is asked while nothing happens (it may decide to
+// compact during a lull).
+constexpr uint64_t kIdlePollMicros = 1000000;
+// Back-off before retrying background work after an I/O error.
+constexpr uint64_t kRetryMicros = 200000;
+// Length of the workload-rate window.
+constexpr uint64_t kRateWindowMicros = 2000000;
+
+// Drops entries no reader can see: versions shadowed by a newer version
+// visible to every snapshot, and deletions (when is_base says no older run
+// holds the key) that every snapshot sees.
+class EntryFilter {
+ public:
+  explicit EntryFilter(SequenceNumber smallest_snapshot) : smallest_snapshot_(smallest_snapshot) {}
+
+  // REQUIRES: internal keys in increasing order.
+  template <typename IsBase>
+  bool Drop(const ParsedInternalKey& k, IsBase&& is_base) {
+    if (!has_key_ || CompareUserKey(k.user_key, current_key_) != 0) {
+      current_key_.assign(k.user_key);
+      has_key_ = true;
+      last_sequence_for_key_ = kMaxSequenceNumber;
+    }
+    bool drop = false;
+    if (last_sequence_for_key_ <= smallest_snapshot_) {
+      drop = true;  // a newer version is visible to every reader
+    } else if (k.type == kTypeDeletion && k.sequence <= smallest_snapshot_ &&
+               is_base(k.user_key)) {
+      drop = true;  // nothing older to hide
+    }
+    last_sequence_for_key_ = k.sequence;
+    return drop;
+  }
+
+ private:
+  const SequenceNumber smallest_snapshot_;
+  std::string current_key_;
+  bool has_key_ = false;
+  SequenceNumber last_sequence_for_key_ = kMaxSequenceNumber;
+};
+}  // namespace
+
+uint64_t DBImpl::NewOutputFileNumber() {
+  port::MutexLock l(&mutex_);
+  uint64_t n = versions_->NewFileNumber();
+  pending_outputs_.insert(n);
+  return n;
+}
+
+void DBImpl::RecordBackgroundError(const Status& s) {
+  if (s.ok()) return;
+  if (bg_error_.ok()) Log("background error: " + s.ToString());
+  bg_error_ = s;
+  bg_retry_at_micros_ = env_->NowMicros() + kRetryMicros;
+  bg_cv_.SignalAll();
+}
+
+void DBImpl::BackgroundThread() {
+  port::MutexLock l(&mutex_);
+  while (!shutting_down_) {
+    if (!BackgroundStep()) {
+      bg_cv_.SignalAll();  // waiters for "nothing left" (Flush, CompactAll)
+      if (!shutting_down_) bg_cv_.WaitFor(bg_error_.ok() ? kIdlePollMicros : kRetryMicros);
+    }
+  }
+  bg_cv_.SignalAll();
+}
+
+bool DBImpl::BackgroundStep() {
+  if (!bg_error_.ok()) {
+    if (env_->NowMicros() < bg_retry_at_micros_) return false;
+    // Retry: a full disk or a passing I/O error may have cleared.
+    bg_error_ = Status::OK();
+  }
+  if (!sealed_.empty()) {
+    RecordBackgroundError(FlushOldestSealed());
+    return bg_error_.ok();
+  }
+  std::unique_ptr<Compaction> c;
+  if (!PickCompaction(&c)) {
+    if (manual_compaction_) {
+      manual_compaction_ = false;  // nothing (left) to do
+      bg_cv_.SignalAll();
+    }
+    return false;
+  }
+  Status s = RunCompaction(c.get());
+  RecordBackgroundError(s);
+  if (manual_compaction_ && (!s.ok() || c->output_level() == options_.num_levels - 1)) {
+    // A manual compaction ends after its one full merge (or its failure).
+    manual_status_ = s;
+    manual_compaction_ = false;
+    bg_cv_.SignalAll();
+  }
+  return s.ok();
+}
+
+WorkloadStats DBImpl::CurrentWorkload() {
+  uint64_t now = env_->NowMicros();
+  uint64_t elapsed = now - window_start_micros_;
+  if (elapsed >= kRateWindowMicros) {
+    double secs = static_cast<double>(elapsed) / 1e6;
+    uint64_t writes = writes_.load(std::memory_order_relaxed);
+    uint64_t gets = gets_.load(std::memory_order_relaxed);
+    uint64_t scans = scans_.load(std::memory_order_relaxed);
+    uint64_t deletes = deletes_.load(std::memory_order_relaxed);
+    last_rates_.write_rate = static_cast<double>(writes - window_writes_) / secs;
+    last_rates_.read_rate = static_cast<double>(gets - window_gets_) / secs;
+    last_rates_.scan_rate = static_cast<double>(scans - window_scans_) / secs;
+    last_rates_.delete_rate = static_cast<double>(deletes - window_deletes_) / secs;
+    window_writes_ = writes;
+    window_gets_ = gets;
+    window_scans_ = scans;
+    window_deletes_ = deletes;
+    window_start_micros_ = now;
+  }
+  WorkloadStats w = last_rates_;
+  w.now_micros = now;
+  uint64_t last_c = last_compaction_micros_.load(std::memory_order_relaxed);
+  uint64_t last_w = last_write_micros_.load(std::memory_order_relaxed);
+  w.micros_since_last_compaction = now - std::max(last_c, open_micros_);
+  w.micros_since_last_write = now - std::max(last_w, open_micros_);
+  w.pending_flush_bytes = PendingFlushBytes();
+  uint64_t free_bytes = 0;
+  if (env_->GetFreeSpace(dbname_, &free_bytes).ok()) w.free_space_bytes = free_bytes;
+  w.user_bytes_written = user_bytes_written_.load(std::memory_order_relaxed);
+  w.device_bytes_written = env_->counters().TotalWritten();
+  return w;
+}
+
+bool DBImpl::PickCompaction(std::unique_ptr<Compaction>* c) {
+  std::shared_ptr<const Version> v = versions_->current();
+  if (v->TotalRuns() == 0) return false;
+  CompactionRequest request;
+  if (manual_compaction_) {
+    if (v->TotalRuns() == 1 && v->level(options_.num_levels - 1).runs.size() == 1) return false;
+    for (int l = 0; l < v->num_levels(); ++l) {
+      for (const Run& r : v->level(l).runs) request.inputs.push_back({l, r.id, {}});
+    }
+    request.output_level = options_.num_levels - 1;
+    request.reason = "manual: compact all";
+  } else {
+    TreeShape shape = ShapeOf(*v, env_->NowMicros());
+    WorkloadStats stats = CurrentWorkload();
+    bool pick = picker_->Pick(shape, stats, &request);
+    // Guardrail: however the picker decides, no level may hold more than
+    // twice the configured runs; the tiered rule then takes over.
+    bool over_cap = false;
+    for (const LevelShape& level : shape.levels) {
+      if (static_cast<int>(level.runs.size()) > 2 * options_.max_runs_per_level) over_cap = true;
+    }
+    if (!pick && over_cap) {
+      pick = guard_picker_->Pick(shape, stats, &request);
+      if (pick) {
+        guardrail_overrides_.fetch_add(1, std::memory_order_relaxed);
+        request.reason = "guardrail: " + request.reason;
+      }
+    }
+    if (!pick) return false;
+  }
+  Status s = Compaction::Prepare(*v, request, c);
+  if (!s.ok()) {
+    picker_rejections_.fetch_add(1, std::memory_order_relaxed);
+    Log("picker request rejected: " + s.ToString());
+    return false;
+  }
+  return true;
+}
+
+Status DBImpl::FlushOldestSealed() {
+  Sealed sealed = sealed_.front();
+  SequenceNumber smallest_snapshot = SmallestSnapshot();
+  uint64_t now = env_->NowMicros();
+  std::vector<FileMetaData> outputs;
+  Status s;
+  {
+    mutex_.Unlock();
+    OutputBuilder out(env_.get(), dbname_, table_options_, options_.sst_target_bytes,
+                      [this] { return NewOutputFileNumber(); }, now);
+    std::unique_ptr<Iterator> it(sealed.mem->NewIterator());
+    EntryFilter filter(smallest_snapshot);
+    for (it->SeekToFirst(); s.ok() && it->Valid(); it->Next()) {
+      ParsedInternalKey k;
+      if (!ParseInternalKey(it->key(), &k)) {
+        s = Status::Corruption("memtable: bad internal key");
+        break;
+      }
+      if (filter.Drop(k, [](std::string_view) { return false; })) continue;
+      s = out.Add(it->key(), it->value());
+    }
+    if (s.ok()) s = it->status();
+    if (s.ok()) s = out.Finish(&outputs);
+    if (s.ok() && !outputs.empty()) s = env_->SyncDir(dbname_);
+    if (!s.ok()) out.Abandon();
+    flush_bytes_written_.fetch_add(out.bytes_written(), std::memory_order_relaxed);
+    mutex_.Lock();
+  }
+  if (s.ok()) {
+    VersionEdit edit;
+    uint64_t run_id = versions_->NewRunId();
+    for (const FileMetaData& f : outputs) edit.AddFile(0, run_id, f);
+    uint64_t next_first_log = sealed_.size() > 1 ? sealed_[1].first_log : mem_first_log_;
+    edit.SetLogNumber(std::max(next_first_log, versions_->LogNumber()));
+    s = versions_->LogAndApply(&edit, &mutex_);
+    if (!s.ok()) {
+      for (const FileMetaData& f : outputs) kept_outputs_.insert(f.number);
+    }
+  }
+  for (const FileMetaData& f : outputs) pending_outputs_.erase(f.number);
+  if (!s.ok()) return s;
+  sealed_.pop_front();
+  has_sealed_.store(!sealed_.empty(), std::memory_order_relaxed);
+  sealed.mem->Unref();
+  if (sealed_.empty()) sealed_sync_error_ = Status::OK();
+  flushes_.fetch_add(1, std::memory_order_relaxed);
+  DeleteObsoleteFiles();
+  bg_cv_.SignalAll();
+  return Status::OK();
+}
+
+Status DBImpl::RunCompaction(Compaction* c) {
+  uint64_t now = env_->NowMicros();
+  Log(c->DebugString());
+  VersionEdit edit;
+  if (c->IsTrivialMove()) {
+    const CompactionInput& in = c->inputs()[0];
+    uint64_t run_id = c->output_run_id() != 0 ? c->output_run_id() : versions_->NewRunId();
+    edit.RemoveFile(in.level, in.run_id, in.files[0]->number);
+    edit.AddFile(c->output_level(), run_id, *in.files[0]);
+    Status s = versions_->LogAndApply(&edit, &mutex_);
+    if (s.ok()) {
+      trivial_moves_.fetch_add(1, std::memory_order_relaxed);
+      compactions_.fetch_add(1, std::memory_order_relaxed);
+      last_compaction_micros_.store(now, std::memory_order_relaxed);
+    }
+    return s;
+  }
+
+  SequenceNumber smallest_snapshot = SmallestSnapshot();
+  std::vector<FileMetaData> outputs;
+  Status s;
+  uint64_t written = 0;
+  {
+    mutex_.Unlock();
+    ReadOptions ro;
+    ro.verify_checksums = true;
+    ro.fill_cache = false;
+    std::vector<Iterator*> children;
+    for (const CompactionInput& in : c->inputs()) {
+      std::vector<RunFile> bounds;
+      for (const FileRef& f : in.files) bounds.push_back(RunFile{f->smallest, f->largest});
+      TableCache* cache = table_cache_.get();
+      std::vector<FileRef> files = in.files;
+      children.push_back(NewRunIterator(std::move(bounds),
+                                        [cache, ro, files = std::move(files)](size_t i) {
+                                          return cache->NewIterator(ro, *files[i]);
+                                        }));
+    }
+    std::unique_ptr<Iterator> input(NewMergingIterator(std::move(children)));
+    OutputBuilder out(env_.get(), dbname_, table_options_, options_.sst_target_bytes,
+                      [this] { return NewOutputFileNumber(); }, now);
+    EntryFilter filter(smallest_snapshot);
+    auto is_base = [c](std::string_view user_key) { return c->IsBaseForKey(user_key); };
+    for (input->SeekToFirst(); s.ok() && input->Valid(); input->Next()) {
+      if (has_sealed_.load(std::memory_order_relaxed)) {
+        // Keep writers moving: flush sealed memtables between entries.
+        mutex_.Lock();
+        while (s.ok() && !sealed_.empty() && !shutting_down_) s = FlushOldestSealed();
+        mutex_.Unlock();
+        if (!s.ok()) break;
+      }
+      ParsedInternalKey k;
+      if (!ParseInternalKey(input->key(), &k)) {
+        s = Status::Corruption("compaction input: bad internal key");
+        break;
+      }
+      if (filter.Drop(k, is_base)) continue;
+      s = out.Add(input->key(), input->value());
+    }
+    if (s.ok()) s = input->status();
+    if (s.ok()) s = out.Finish(&outputs);
+    if (s.ok() && !outputs.empty()) s = env_->SyncDir(dbname_);
+    if (!s.ok()) out.Abandon();
+    written = out.bytes_written();
+    mutex_.Lock();
+  }
+  if (s.ok()) {
+    c->AddInputDeletions(&edit);
+    uint64_t run_id = c->output_run_id() != 0 ? c->output_run_id() : versions_->NewRunId();
+    for (const FileMetaData& f : outputs) edit.AddFile(c->output_level(), run_id, f);
+    s = versions_->LogAndApply(&edit, &mutex_);
+    if (!s.ok()) {
+      for (const FileMetaData& f : outputs) kept_outputs_.insert(f.number);
+    }
+  }
+  for (const FileMetaData& f : outputs) pending_outputs_.erase(f.number);
+  compaction_bytes_written_.fetch_add(written, std::memory_order_relaxed);
+  if (!s.ok()) {
+    Log("compaction failed: " + s.ToString());
+    return s;
+  }
+  compaction_bytes_read_.fetch_add(c->InputBytes(), std::memory_order_relaxed);
+  compactions_.fetch_add(1, std::memory_order_relaxed);
+  last_compaction_micros_.store(env_->NowMicros(), std::memory_order_relaxed);
+  DeleteObsoleteFiles();
+  bg_cv_.SignalAll();
+  return Status::OK();
+}
+
+Status DBImpl::WaitForBackground(bool (DBImpl::*done)() const) {
+  while (!(this->*done)()) {
+    if (!bg_error_.ok()) return bg_error_;
+    if (shutting_down_) return Status::InvalidArgument("database is closing");
+    bg_cv_.SignalAll();
+    bg_cv_.WaitFor(100000);
+  }
+  return Status::OK();
+}
+
+Status DBImpl::Flush() {
+  port::MutexLock l(&mutex_);
+  if (closed_ || shutting_down_ || !opened_) {
+    return Status::InvalidArgument("Flush: database is closed");
+  }
+  // Seal through the writer queue so no writer is mid-append.
+  Writer w(&mutex_);
+  writers_.push_back(&w);
+  while (&w != writers_.front()) w.cv.Wait();
+  Status s = MakeRoomForWrite(/*force=*/true);
+  writers_.pop_front();
+  if (!writers_.empty()) writers_.front()->cv.Signal();
+  if (!s.ok()) return s;
+  bg_cv_.SignalAll();
+  return WaitForBackground(&DBImpl::NoSealedMemtables);
+}
+
+Status DBImpl::CompactAll() {
+  Status s = Flush();
+  if (!s.ok()) return s;
+  port::MutexLock l(&mutex_);
+  manual_compaction_ = true;
+  manual_status_ = Status::OK();
+  bg_cv_.SignalAll();
+  s = WaitForBackground(&DBImpl::ManualCompactionDone);
+  if (!s.ok()) {
+    manual_compaction_ = false;
+    return s;
+  }
+  return manual_status_;
+}
+
+}  // namespace firn

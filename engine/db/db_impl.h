@@ -1,0 +1,175 @@
+// db/db_impl.h: the engine behind firn::DB.
+//
+// Data path (docs/architecture.md): a write is appended to the WAL, then
+// inserted in the active memtable; a full memtable is sealed (a new WAL is
+// started) and flushed by the background worker into a new run at level 0;
+// the compaction picker merges runs (compaction/). Reads look at the active
+// memtable, the sealed ones newest first, then the runs in recency order.
+//
+// Concurrency: mutex_ guards the state marked GUARDED_BY. Writers queue in
+// writers_; the writer at the front appends the whole group to the WAL and
+// the memtable with mutex_ released (group commit), so only one thread ever
+// adds to mem_. One background thread does every flush and compaction, so
+// VersionSet::LogAndApply never runs twice at once. Readers take references
+// to the memtables and the current Version under mutex_ and read without it.
+#ifndef FIRN_DB_DB_IMPL_H_
+#define FIRN_DB_DB_IMPL_H_
+
+#include <atomic>
+#include <deque>
+#include <memory>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "compaction/picker.h"
+#include "db/dbformat.h"
+#include "db/io_stats_env.h"
+#include "firn/db.h"
+#include "port/port.h"
+#include "sst/table.h"
+
+namespace firn {
+
+class BlockCache;
+class Compaction;
+class FileLock;
+class MemTable;
+class TableCache;
+class Version;
+class VersionEdit;
+class VersionSet;
+class WritableFile;
+namespace log {
+class Writer;
+}
+
+class DBImpl final : public DB {
+ public:
+  DBImpl(const Options& options, const std::string& dbname);
+  ~DBImpl() override;
+
+  Status Put(const WriteOptions& o, std::string_view key, std::string_view value) override;
+  Status Delete(const WriteOptions& o, std::string_view key) override;
+  Status Write(const WriteOptions& o, const WriteBatch& batch) override;
+  Status Get(const ReadOptions& o, std::string_view key, std::string* value) override;
+  Iterator* NewIterator(const ReadOptions& o) override;
+  const Snapshot* GetSnapshot() override;
+  void ReleaseSnapshot(const Snapshot* snapshot) override;
+  Status Sync() override;
+  Status Flush() override;
+  Status CompactAll() override;
+  bool GetProperty(std::string_view name, std::string* value) override;
+  Status Close() override;
+
+  // Opens the directory: lock, manifest, WAL replay, new WAL, manifest
+  // snapshot, obsolete file removal, background thread.
+  Status Open();
+
+ private:
+  // A thread waiting to write. batch == nullptr asks only for a WAL sync.
+  struct Writer {
+    explicit Writer(port::Mutex* mu) : cv(mu) {}
+    const WriteBatch* batch = nullptr;
+    bool sync = false;
+    bool done = false;
+    Status status;
+    port::CondVar cv;
+  };
+  struct Sealed {
+    MemTable* mem;
+    uint64_t first_log;  // oldest WAL holding any of its entries
+  };
+  class SnapshotImpl;
+
+  // Write path (db_write.cc).
+  Status WriteImpl(const WriteOptions& o, const WriteBatch* batch);
+  Status MakeRoomForWrite(bool force) REQUIRES(mutex_);
+  Status SwitchToNewLog() REQUIRES(mutex_);
+  WriteBatch* BuildBatchGroup(Writer** last_writer) REQUIRES(mutex_);
+
+  // Recovery (db_impl.cc).
+  Status Recover(VersionEdit* edit) REQUIRES(mutex_);
+  Status ReplayLog(uint64_t number, SequenceNumber* max_sequence) REQUIRES(mutex_);
+  void DeleteObsoleteFiles() REQUIRES(mutex_);
+
+  // Background work (db_compaction.cc).
+  void BackgroundThread();
+  bool BackgroundStep() REQUIRES(mutex_);
+  Status FlushOldestSealed() REQUIRES(mutex_);
+  Status RunCompaction(Compaction* c) REQUIRES(mutex_);
+  bool PickCompaction(std::unique_ptr<Compaction>* c) REQUIRES(mutex_);
+  WorkloadStats CurrentWorkload() REQUIRES(mutex_);
+  uint64_t NewOutputFileNumber() EXCLUDES(mutex_);
+  SequenceNumber SmallestSnapshot() REQUIRES(mutex_);
+  uint64_t PendingFlushBytes() const REQUIRES(mutex_);
+  void RecordBackgroundError(const Status& s) REQUIRES(mutex_);
+  Status WaitForBackground(bool (DBImpl::*done)() const) REQUIRES(mutex_);
+  bool NoSealedMemtables() const REQUIRES(mutex_) { return sealed_.empty(); }
+  bool ManualCompactionDone() const REQUIRES(mutex_) { return !manual_compaction_; }
+
+  // Properties and the in-memory event log (db_properties.cc).
+  void Log(std::string line) REQUIRES(mutex_);
+  std::string StatsTable() REQUIRES(mutex_);
+  std::string StatsJson() REQUIRES(mutex_);
+
+  const std::string dbname_;
+  Options options_;
+  std::unique_ptr<IOStatsEnv> env_;  // wraps options_.env; every file goes through it
+  TableOptions table_options_;
+  std::unique_ptr<BlockCache> block_cache_;
+  std::unique_ptr<TableCache> table_cache_;
+  std::unique_ptr<FileLock> db_lock_;
+  std::unique_ptr<CompactionPicker> picker_;
+  std::unique_ptr<CompactionPicker> guard_picker_;  // used when a guardrail trips
+
+  port::Mutex mutex_;
+  port::CondVar bg_cv_;    // background work to do, or some finished
+  std::unique_ptr<VersionSet> versions_ GUARDED_BY(mutex_);
+  MemTable* mem_ GUARDED_BY(mutex_) = nullptr;
+  uint64_t mem_first_log_ GUARDED_BY(mutex_) = 0;
+  std::deque<Sealed> sealed_ GUARDED_BY(mutex_);  // oldest first
+  std::unique_ptr<WritableFile> logfile_ GUARDED_BY(mutex_);
+  std::unique_ptr<log::Writer> log_ GUARDED_BY(mutex_);
+  uint64_t logfile_number_ GUARDED_BY(mutex_) = 0;
+  bool log_broken_ GUARDED_BY(mutex_) = false;  // last append failed: rotate
+  std::deque<Writer*> writers_ GUARDED_BY(mutex_);
+  std::unique_ptr<WriteBatch> group_batch_ GUARDED_BY(mutex_);
+  std::multiset<SequenceNumber> snapshots_ GUARDED_BY(mutex_);
+  std::set<uint64_t> pending_outputs_ GUARDED_BY(mutex_);
+  std::set<uint64_t> kept_outputs_ GUARDED_BY(mutex_);  // of edits that may be durable
+  Status bg_error_ GUARDED_BY(mutex_);
+  Status sealed_sync_error_ GUARDED_BY(mutex_);  // a sealed log failed to sync
+  uint64_t bg_retry_at_micros_ GUARDED_BY(mutex_) = 0;
+  bool manual_compaction_ GUARDED_BY(mutex_) = false;
+  Status manual_status_ GUARDED_BY(mutex_);
+  bool shutting_down_ GUARDED_BY(mutex_) = false;
+  bool closed_ GUARDED_BY(mutex_) = false;
+  bool opened_ GUARDED_BY(mutex_) = false;
+  std::thread bg_thread_;
+  std::deque<std::string> event_log_ GUARDED_BY(mutex_);
+
+  // Statistics (relaxed atomics: read without the mutex).
+  std::atomic<bool> has_sealed_{false};
+  std::atomic<uint64_t> user_bytes_written_{0};
+  std::atomic<uint64_t> writes_{0}, deletes_{0}, gets_{0}, scans_{0};
+  std::atomic<uint64_t> get_blocks_read_{0}, get_files_probed_{0}, get_cache_hits_{0};
+  std::atomic<uint64_t> flushes_{0}, compactions_{0}, trivial_moves_{0};
+  std::atomic<uint64_t> compaction_bytes_read_{0}, compaction_bytes_written_{0};
+  std::atomic<uint64_t> flush_bytes_written_{0};
+  std::atomic<uint64_t> write_slowdowns_{0}, write_stalls_{0}, stall_micros_{0};
+  std::atomic<uint64_t> picker_rejections_{0}, guardrail_overrides_{0};
+  std::atomic<uint64_t> last_compaction_micros_{0}, last_write_micros_{0};
+  uint64_t open_micros_ = 0;
+  // Sliding-window workload rates for the picker.
+  uint64_t window_start_micros_ GUARDED_BY(mutex_) = 0;
+  // Counter values at the start of the window.
+  uint64_t window_writes_ GUARDED_BY(mutex_) = 0, window_gets_ GUARDED_BY(mutex_) = 0;
+  uint64_t window_scans_ GUARDED_BY(mutex_) = 0, window_deletes_ GUARDED_BY(mutex_) = 0;
+  WorkloadStats last_rates_ GUARDED_BY(mutex_);
+};
+
+}  // namespace firn
+
+#endif  // FIRN_DB_DB_IMPL_H_

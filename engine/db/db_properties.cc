@@ -1,0 +1,180 @@
+// db/db_properties.cc: properties (statistics a caller can read) and the
+// in-memory event log.
+//
+// Properties (docs/architecture.md):
+//   firn.stats        human-readable table: levels, runs, files, bytes,
+//                     write amplification, reads
+//   firn.stats.json   one JSON object of integer counters
+//   firn.levels       one line per level: "level runs files bytes"
+//   firn.events       the last background events, one per line
+//   firn.picker       name of the compaction picker in use
+// The JSON is written by hand: fixed identifier keys and integer values
+// only, so no escaping is ever needed and the library stays small.
+#include <cinttypes>
+#include <cstdio>
+
+#include "db/db_impl.h"
+#include "db/table_cache.h"
+#include "memtable/memtable.h"
+#include "sst/block_cache.h"
+#include "version/version_set.h"
+
+namespace firn {
+
+namespace {
+constexpr size_t kEventLogLines = 64;
+
+std::string HumanBytes(uint64_t b) {
+  char buf[32];
+  if (b >= (1ull << 30)) {
+    std::snprintf(buf, sizeof(buf), "%.1f GiB", static_cast<double>(b) / (1ull << 30));
+  } else if (b >= (1ull << 20)) {
+    std::snprintf(buf, sizeof(buf), "%.1f MiB", static_cast<double>(b) / (1ull << 20));
+  } else if (b >= 1024) {
+    std::snprintf(buf, sizeof(buf), "%.1f KiB", static_cast<double>(b) / 1024);
+  } else {
+    std::snprintf(buf, sizeof(buf), "%" PRIu64 " B", b);
+  }
+  return buf;
+}
+}  // namespace
+
+void DBImpl::Log(std::string line) {
+  if (event_log_.size() >= kEventLogLines) event_log_.pop_front();
+  event_log_.push_back(std::move(line));
+}
+
+std::string DBImpl::StatsTable() {
+  std::shared_ptr<const Version> v = versions_->current();
+  std::string r;
+  char buf[200];
+  std::snprintf(buf, sizeof(buf), "%-6s %6s %6s %12s\n", "level", "runs", "files", "bytes");
+  r += buf;
+  for (int l = 0; l < v->num_levels(); ++l) {
+    const Level& level = v->level(l);
+    int files = 0;
+    for (const Run& run : level.runs) files += static_cast<int>(run.files.size());
+    std::snprintf(buf, sizeof(buf), "%-6d %6zu %6d %12s\n", l, level.runs.size(), files,
+                  HumanBytes(level.bytes).c_str());
+    r += buf;
+  }
+  uint64_t user = user_bytes_written_.load(std::memory_order_relaxed);
+  uint64_t device = env_->counters().TotalWritten();
+  uint64_t gets = gets_.load(std::memory_order_relaxed);
+  std::snprintf(buf, sizeof(buf),
+                "memtable %s, sealed %zu (%s)\n"
+                "user bytes written %s, device bytes written %s, write amplification %.2f\n"
+                "flushes %" PRIu64 ", compactions %" PRIu64 " (%" PRIu64
+                " trivial moves), picker %s\n",
+                HumanBytes(mem_->ApproximateMemoryUsage()).c_str(), sealed_.size(),
+                HumanBytes(PendingFlushBytes()).c_str(), HumanBytes(user).c_str(),
+                HumanBytes(device).c_str(),
+                user == 0 ? 0.0 : static_cast<double>(device) / static_cast<double>(user),
+                flushes_.load(), compactions_.load(), trivial_moves_.load(), picker_->Name());
+  r += buf;
+  std::snprintf(buf, sizeof(buf), "gets %" PRIu64 ", blocks read per get %.2f, files per get %.2f\n",
+                gets,
+                gets == 0 ? 0.0 : static_cast<double>(get_blocks_read_.load()) / gets,
+                gets == 0 ? 0.0 : static_cast<double>(get_files_probed_.load()) / gets);
+  r += buf;
+  if (!bg_error_.ok()) r += "background error: " + bg_error_.ToString() + "\n";
+  return r;
+}
+
+std::string DBImpl::StatsJson() {
+  std::shared_ptr<const Version> v = versions_->current();
+  const IOCounters& io = env_->counters();
+  struct Field {
+    const char* name;
+    uint64_t value;
+  };
+  uint64_t cache_usage = block_cache_ ? block_cache_->usage() : 0;
+  const Field fields[] = {
+      {"user_bytes_written", user_bytes_written_.load()},
+      {"device_bytes_written", io.TotalWritten()},
+      {"wal_bytes_written", io.wal_bytes.load()},
+      {"sst_bytes_written", io.sst_bytes.load()},
+      {"manifest_bytes_written", io.manifest_bytes.load()},
+      {"other_bytes_written", io.other_bytes.load()},
+      {"bytes_read", io.bytes_read.load()},
+      {"syncs", io.syncs.load()},
+      {"live_files", static_cast<uint64_t>(v->TotalFiles())},
+      {"live_runs", static_cast<uint64_t>(v->TotalRuns())},
+      {"live_bytes", v->TotalBytes()},
+      {"live_entries", v->TotalEntries()},
+      {"live_deletions", v->TotalDeletions()},
+      {"flushes", flushes_.load()},
+      {"compactions", compactions_.load()},
+      {"trivial_moves", trivial_moves_.load()},
+      {"flush_bytes_written", flush_bytes_written_.load()},
+      {"compaction_bytes_read", compaction_bytes_read_.load()},
+      {"compaction_bytes_written", compaction_bytes_written_.load()},
+      {"writes", writes_.load()},
+      {"deletes", deletes_.load()},
+      {"gets", gets_.load()},
+      {"iterators", scans_.load()},
+      {"get_blocks_read", get_blocks_read_.load()},
+      {"get_files_probed", get_files_probed_.load()},
+      {"get_block_cache_hits", get_cache_hits_.load()},
+      {"write_slowdowns", write_slowdowns_.load()},
+      {"write_stalls", write_stalls_.load()},
+      {"write_stall_micros", stall_micros_.load()},
+      {"picker_rejections", picker_rejections_.load()},
+      {"guardrail_overrides", guardrail_overrides_.load()},
+      {"memtable_bytes", mem_->ApproximateMemoryUsage()},
+      {"pending_flush_bytes", PendingFlushBytes()},
+      {"block_cache_bytes", cache_usage},
+      {"table_cache_bytes", table_cache_->MemoryUsage()},
+      {"last_sequence", versions_->LastSequence()},
+  };
+  std::string r = "{";
+  char buf[96];
+  for (const Field& f : fields) {
+    std::snprintf(buf, sizeof(buf), "%s\"%s\":%" PRIu64, r.size() > 1 ? "," : "", f.name, f.value);
+    r += buf;
+  }
+  r += ",\"levels\":[";
+  for (int l = 0; l < v->num_levels(); ++l) {
+    const Level& level = v->level(l);
+    int files = 0;
+    for (const Run& run : level.runs) files += static_cast<int>(run.files.size());
+    std::snprintf(buf, sizeof(buf), "%s{\"runs\":%zu,\"files\":%d,\"bytes\":%" PRIu64 "}",
+                  l > 0 ? "," : "", level.runs.size(), files, level.bytes);
+    r += buf;
+  }
+  r += "]}";
+  return r;
+}
+
+bool DBImpl::GetProperty(std::string_view name, std::string* value) {
+  if (value == nullptr) return false;
+  port::MutexLock l(&mutex_);
+  if (!opened_ || closed_) return false;
+  if (name == "firn.stats") {
+    *value = StatsTable();
+  } else if (name == "firn.stats.json") {
+    *value = StatsJson();
+  } else if (name == "firn.levels") {
+    std::shared_ptr<const Version> v = versions_->current();
+    value->clear();
+    for (int l = 0; l < v->num_levels(); ++l) {
+      const Level& level = v->level(l);
+      int files = 0;
+      for (const Run& run : level.runs) files += static_cast<int>(run.files.size());
+      *value += std::to_string(l) + " " + std::to_string(level.runs.size()) + " " +
+                std::to_string(files) + " " + std::to_string(level.bytes) + "\n";
+    }
+  } else if (name == "firn.events") {
+    value->clear();
+    for (const std::string& line : event_log_) *value += line + "\n";
+  } else if (name == "firn.picker") {
+    *value = picker_->Name();
+  } else if (name == "firn.tree") {
+    *value = versions_->current()->DebugString();
+  } else {
+    return false;
+  }
+  return true;
+}
+
+}  // namespace firn

@@ -1,0 +1,365 @@
+// Tests of the DB as a whole: reads and writes, recovery, iterators,
+// snapshots, flushes and compactions with each picker, limits, properties.
+#include <doctest/doctest.h>
+
+#include <cstdlib>
+#include <map>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "firn/db.h"
+#include "port/env.h"
+#include "util/random.h"
+
+using namespace firn;
+
+namespace {
+
+std::string TempDir() {
+  char tmpl[] = "/tmp/firn-db-test-XXXXXX";
+  char* d = mkdtemp(tmpl);
+  REQUIRE(d != nullptr);
+  return d;
+}
+
+struct MemDB {
+  std::unique_ptr<Env> env = NewMemEnv();
+  Options options;
+  std::unique_ptr<DB> db;
+  std::string path = "/db";
+
+  explicit MemDB(CompactionStyle style = CompactionStyle::kTiered) {
+    options.env = env.get();
+    options.compaction = style;
+    options.memtable_bytes = 64 << 10;
+    options.sst_target_bytes = 64 << 10;
+    options.leveled_base_bytes = 256 << 10;
+    Reopen();
+  }
+  void Reopen() {
+    db.reset();
+    Status s = DB::Open(options, path, &db);
+    REQUIRE_MESSAGE(s.ok(), s.ToString());
+  }
+  std::string Get(std::string_view k) {
+    std::string v;
+    Status s = db->Get(ReadOptions(), k, &v);
+    if (s.IsNotFound()) return "NOT_FOUND";
+    REQUIRE_MESSAGE(s.ok(), s.ToString());
+    return v;
+  }
+  std::string Json() {
+    std::string v;
+    REQUIRE(db->GetProperty("firn.stats.json", &v));
+    return v;
+  }
+};
+
+uint64_t JsonField(const std::string& json, const std::string& name) {
+  size_t p = json.find("\"" + name + "\":");
+  REQUIRE(p != std::string::npos);
+  return std::strtoull(json.c_str() + p + name.size() + 3, nullptr, 10);
+}
+
+std::string Key(int i) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "key%08d", i);
+  return buf;
+}
+
+}  // namespace
+
+TEST_CASE("PutGetDeleteRoundTrip") {
+  MemDB t;
+  CHECK(t.db->Put(WriteOptions(), "a", "1").ok());
+  CHECK(t.db->Put(WriteOptions(), "b", "2").ok());
+  CHECK(t.Get("a") == "1");
+  CHECK(t.Get("b") == "2");
+  CHECK(t.db->Delete(WriteOptions(), "a").ok());
+  CHECK(t.Get("a") == "NOT_FOUND");
+  CHECK(t.db->Put(WriteOptions(), "b", "3").ok());
+  CHECK(t.Get("b") == "3");
+  CHECK(t.Get("c") == "NOT_FOUND");
+}
+
+TEST_CASE("EmptyKeyAndBinaryKeysAreStored") {
+  MemDB t;
+  std::string nul("a\0b", 3);
+  CHECK(t.db->Put(WriteOptions(), "", "empty").ok());
+  CHECK(t.db->Put(WriteOptions(), nul, std::string("\0\xff", 2)).ok());
+  CHECK(t.Get("") == "empty");
+  CHECK(t.Get(nul) == std::string("\0\xff", 2));
+  CHECK(t.db->Flush().ok());
+  t.Reopen();
+  CHECK(t.Get("") == "empty");
+  CHECK(t.Get(nul) == std::string("\0\xff", 2));
+}
+
+TEST_CASE("WritesSurviveReopenFromTheLog") {
+  MemDB t;
+  for (int i = 0; i < 1000; ++i) REQUIRE(t.db->Put(WriteOptions(), Key(i), "v" + std::to_string(i)).ok());
+  REQUIRE(t.db->Delete(WriteOptions(), Key(7)).ok());
+  t.Reopen();
+  CHECK(t.Get(Key(0)) == "v0");
+  CHECK(t.Get(Key(999)) == "v999");
+  CHECK(t.Get(Key(7)) == "NOT_FOUND");
+  // A second reopen replays the same logs again (nothing was flushed).
+  t.Reopen();
+  CHECK(t.Get(Key(500)) == "v500");
+}
+
+TEST_CASE("FlushAndCompactAllKeepEveryValue") {
+  for (CompactionStyle style : {CompactionStyle::kTiered, CompactionStyle::kLeveled}) {
+    MemDB t(style);
+    Random rnd(1);
+    std::map<std::string, std::string> model;
+    for (int i = 0; i < 20000; ++i) {
+      std::string k = Key(static_cast<int>(rnd.Uniform(3000)));
+      if (rnd.OneIn(5)) {
+        REQUIRE(t.db->Delete(WriteOptions(), k).ok());
+        model.erase(k);
+      } else {
+        std::string v(20 + rnd.Uniform(100), static_cast<char>('a' + rnd.Uniform(26)));
+        REQUIRE(t.db->Put(WriteOptions(), k, v).ok());
+        model[k] = v;
+      }
+    }
+    REQUIRE(t.db->CompactAll().ok());
+    std::string levels;
+    REQUIRE(t.db->GetProperty("firn.levels", &levels));
+    // Everything in one run at the last level.
+    uint64_t runs = JsonField(t.Json(), "live_runs");
+    CHECK(runs == 1);
+    CHECK(JsonField(t.Json(), "live_deletions") == 0);
+    for (int i = 0; i < 3000; ++i) {
+      auto it = model.find(Key(i));
+      CHECK(t.Get(Key(i)) == (it == model.end() ? "NOT_FOUND" : it->second));
+    }
+    t.Reopen();
+    std::unique_ptr<Iterator> iter(t.db->NewIterator(ReadOptions()));
+    auto m = model.begin();
+    for (iter->SeekToFirst(); iter->Valid(); iter->Next(), ++m) {
+      REQUIRE(m != model.end());
+      CHECK(iter->key() == m->first);
+      CHECK(iter->value() == m->second);
+    }
+    CHECK(m == model.end());
+    CHECK(iter->status().ok());
+  }
+}
+
+TEST_CASE("BackgroundCompactionBoundsRunsPerLevel") {
+  for (CompactionStyle style : {CompactionStyle::kTiered, CompactionStyle::kLeveled}) {
+    MemDB t(style);
+    std::string value(200, 'x');
+    for (int i = 0; i < 30000; ++i) {
+      REQUIRE(t.db->Put(WriteOptions(), Key((i * 7919) % 30000), value).ok());
+    }
+    REQUIRE(t.db->Flush().ok());
+    // Let the background worker catch up.
+    for (int i = 0; i < 100; ++i) {
+      std::string levels;
+      REQUIRE(t.db->GetProperty("firn.levels", &levels));
+      if (std::atoi(levels.c_str() + 2) < t.options.max_runs_per_level) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    std::string json = t.Json();
+    CHECK(JsonField(json, "compactions") > 0);
+    CHECK(JsonField(json, "device_bytes_written") > JsonField(json, "user_bytes_written") / 2);
+    for (int i = 0; i < 30000; i += 97) CHECK(t.Get(Key(i)) == value);
+  }
+}
+
+TEST_CASE("WriteBatchIsAtomicAndOrdered") {
+  MemDB t;
+  WriteBatch b;
+  b.Put("x", "1");
+  b.Put("y", "2");
+  b.Delete("x");
+  b.Put("z", "3");
+  REQUIRE(t.db->Write(WriteOptions(), b).ok());
+  CHECK(t.Get("x") == "NOT_FOUND");
+  CHECK(t.Get("y") == "2");
+  CHECK(t.Get("z") == "3");
+  t.Reopen();
+  CHECK(t.Get("x") == "NOT_FOUND");
+  CHECK(t.Get("z") == "3");
+}
+
+TEST_CASE("OversizedKeyOrValueIsInvalidArgumentAndWritesNothing") {
+  MemDB t;
+  t.options.max_key_bytes = 16;
+  t.options.max_value_bytes = 100;
+  t.Reopen();
+  WriteBatch b;
+  b.Put("ok", "fine");
+  b.Put(std::string(17, 'k'), "v");
+  Status s = t.db->Write(WriteOptions(), b);
+  CHECK(s.IsInvalidArgument());
+  CHECK(t.Get("ok") == "NOT_FOUND");
+  CHECK(t.db->Put(WriteOptions(), "k", std::string(101, 'v')).IsInvalidArgument());
+  CHECK(t.Get("k") == "NOT_FOUND");
+  CHECK(t.db->Put(WriteOptions(), std::string(16, 'k'), std::string(100, 'v')).ok());
+}
+
+TEST_CASE("IteratorsWalkBothWaysAndSeek") {
+  MemDB t;
+  std::map<std::string, std::string> model;
+  for (int i = 0; i < 5000; i += 2) {
+    REQUIRE(t.db->Put(WriteOptions(), Key(i), std::to_string(i)).ok());
+    model[Key(i)] = std::to_string(i);
+    if (i % 1000 == 0) REQUIRE(t.db->Flush().ok());
+  }
+  std::unique_ptr<Iterator> it(t.db->NewIterator(ReadOptions()));
+  it->SeekToLast();
+  for (auto m = model.rbegin(); m != model.rend(); ++m) {
+    REQUIRE(it->Valid());
+    CHECK(it->key() == m->first);
+    it->Prev();
+  }
+  CHECK(!it->Valid());
+  it->Seek(Key(101));
+  REQUIRE(it->Valid());
+  CHECK(it->key() == Key(102));
+  it->Prev();
+  CHECK(it->key() == Key(100));
+  it->Next();
+  it->Next();
+  CHECK(it->key() == Key(104));
+  it->Seek(Key(99999));
+  CHECK(!it->Valid());
+}
+
+TEST_CASE("IteratorAndSnapshotSeeAConsistentPointInTime") {
+  MemDB t;
+  for (int i = 0; i < 100; ++i) REQUIRE(t.db->Put(WriteOptions(), Key(i), "old").ok());
+  const Snapshot* snap = t.db->GetSnapshot();
+  std::unique_ptr<Iterator> it(t.db->NewIterator(ReadOptions()));
+  for (int i = 0; i < 100; ++i) REQUIRE(t.db->Put(WriteOptions(), Key(i), "new").ok());
+  REQUIRE(t.db->Delete(WriteOptions(), Key(5)).ok());
+  REQUIRE(t.db->CompactAll().ok());
+  int n = 0;
+  for (it->SeekToFirst(); it->Valid(); it->Next(), ++n) CHECK(it->value() == "old");
+  CHECK(n == 100);
+  ReadOptions ro;
+  ro.snapshot = snap;
+  std::string v;
+  REQUIRE(t.db->Get(ro, Key(5), &v).ok());
+  CHECK(v == "old");
+  CHECK(t.Get(Key(5)) == "NOT_FOUND");
+  CHECK(t.Get(Key(6)) == "new");
+  it.reset();
+  t.db->ReleaseSnapshot(snap);
+}
+
+TEST_CASE("SecondOpenOfSameDirectoryIsBusy") {
+  std::string dir = TempDir();
+  Options o;
+  std::unique_ptr<DB> db;
+  REQUIRE(DB::Open(o, dir, &db).ok());
+  std::unique_ptr<DB> db2;
+  Status s = DB::Open(o, dir, &db2);
+  CHECK(s.IsBusy());
+  CHECK(db2 == nullptr);
+  REQUIRE(db->Close().ok());
+  CHECK(DB::Open(o, dir, &db2).ok());
+  db2.reset();
+  db.reset();
+  CHECK(DestroyDB(dir, o).ok());
+}
+
+TEST_CASE("OpenOnPosixSurvivesReopenWithCompression") {
+  for (CompressionType c : {CompressionType::kLZ4, CompressionType::kNone}) {
+    std::string dir = TempDir();
+    Options o;
+    o.compression = c;
+    o.memtable_bytes = 128 << 10;
+    std::unique_ptr<DB> db;
+    REQUIRE(DB::Open(o, dir, &db).ok());
+    for (int i = 0; i < 20000; ++i) REQUIRE(db->Put(WriteOptions(), Key(i), std::string(50, 'a' + i % 26)).ok());
+    REQUIRE(db->CompactAll().ok());
+    REQUIRE(db->Close().ok());
+    db.reset();
+    REQUIRE(DB::Open(o, dir, &db).ok());
+    std::string v;
+    REQUIRE(db->Get(ReadOptions(), Key(12345), &v).ok());
+    CHECK(v == std::string(50, 'a' + 12345 % 26));
+    db.reset();
+    CHECK(DestroyDB(dir, o).ok());
+  }
+}
+
+TEST_CASE("MissingDatabaseWithoutCreateIsInvalidArgument") {
+  MemDB t;
+  t.db.reset();
+  Options o = t.options;
+  o.create_if_missing = false;
+  std::unique_ptr<DB> db;
+  CHECK(DB::Open(o, "/nothing-here", &db).IsInvalidArgument());
+  o.create_if_missing = true;
+  o.error_if_exists = true;
+  CHECK(DB::Open(o, t.path, &db).IsInvalidArgument());
+}
+
+TEST_CASE("CallsAfterCloseReturnInvalidArgument") {
+  MemDB t;
+  REQUIRE(t.db->Put(WriteOptions(), "k", "v").ok());
+  REQUIRE(t.db->Close().ok());
+  std::string v;
+  CHECK(t.db->Put(WriteOptions(), "k", "v").IsInvalidArgument());
+  CHECK(t.db->Get(ReadOptions(), "k", &v).IsInvalidArgument());
+  std::unique_ptr<Iterator> it(t.db->NewIterator(ReadOptions()));
+  CHECK(it->status().IsInvalidArgument());
+  CHECK(t.db->Close().ok());
+}
+
+TEST_CASE("PropertiesReportAccounting") {
+  MemDB t;
+  for (int i = 0; i < 3000; ++i) REQUIRE(t.db->Put(WriteOptions(), Key(i), std::string(100, 'v')).ok());
+  REQUIRE(t.db->Flush().ok());
+  std::string json = t.Json();
+  uint64_t user = JsonField(json, "user_bytes_written");
+  CHECK(user == 3000 * (11 + 100));
+  CHECK(JsonField(json, "device_bytes_written") >= JsonField(json, "wal_bytes_written") + JsonField(json, "sst_bytes_written"));
+  CHECK(JsonField(json, "wal_bytes_written") > user);
+  CHECK(JsonField(json, "live_files") >= 1);
+  std::string stats;
+  REQUIRE(t.db->GetProperty("firn.stats", &stats));
+  CHECK(stats.find("write amplification") != std::string::npos);
+  std::string unknown;
+  CHECK(!t.db->GetProperty("firn.nope", &unknown));
+  // A get from an SST reads at most one data block per file probed.
+  std::string v;
+  for (int i = 0; i < 100; ++i) REQUIRE(t.db->Get(ReadOptions(), Key(i * 17), &v).ok());
+  json = t.Json();
+  CHECK(JsonField(json, "get_blocks_read") <= JsonField(json, "get_files_probed"));
+}
+
+TEST_CASE("ConcurrentWritersAndReadersAgree") {
+  MemDB t;
+  constexpr int kThreads = 4, kPerThread = 3000;
+  std::vector<std::thread> threads;
+  for (int w = 0; w < kThreads; ++w) {
+    threads.emplace_back([&t, w] {
+      for (int i = 0; i < kPerThread; ++i) {
+        std::string k = "t" + std::to_string(w) + "-" + Key(i);
+        REQUIRE(t.db->Put(WriteOptions(), k, k).ok());
+      }
+    });
+  }
+  threads.emplace_back([&t] {
+    for (int r = 0; r < 20; ++r) {
+      std::unique_ptr<Iterator> it(t.db->NewIterator(ReadOptions()));
+      for (it->SeekToFirst(); it->Valid(); it->Next()) REQUIRE(it->key() == it->value());
+      REQUIRE(it->status().ok());
+    }
+  });
+  for (auto& th : threads) th.join();
+  for (int w = 0; w < kThreads; ++w) {
+    for (int i = 0; i < kPerThread; i += 101) {
+      std::string k = "t" + std::to_string(w) + "-" + Key(i);
+      CHECK(t.Get(k) == k);
+    }
+  }
+}
