@@ -90,6 +90,10 @@ bool DBImpl::BackgroundStep() {
     // Retry: a full disk or a passing I/O error may have cleared.
     bg_error_ = Status::OK();
   }
+  if (!next_log_.file) {
+    RecordBackgroundError(PrepareNextLog());
+    if (!bg_error_.ok()) return false;
+  }
   if (!sealed_.empty()) {
     RecordBackgroundError(FlushOldestSealed());
     return bg_error_.ok();
@@ -149,6 +153,10 @@ WorkloadStats DBImpl::CurrentWorkload() {
 bool DBImpl::PickCompaction(std::unique_ptr<Compaction>* c) {
   std::shared_ptr<const Version> v = versions_->current();
   if (v->TotalRuns() == 0) return false;
+  uint64_t now = env_->NowMicros();
+  if (!manual_compaction_ && v.get() == waited_version_ && now - waited_micros_ < kIdlePollMicros) {
+    return false;  // nothing changed since the picker said wait
+  }
   CompactionRequest request;
   if (manual_compaction_) {
     if (v->TotalRuns() == 1 && v->level(options_.num_levels - 1).runs.size() == 1) return false;
@@ -174,8 +182,13 @@ bool DBImpl::PickCompaction(std::unique_ptr<Compaction>* c) {
         request.reason = "guardrail: " + request.reason;
       }
     }
-    if (!pick) return false;
+    if (!pick) {
+      waited_version_ = v.get();
+      waited_micros_ = now;
+      return false;
+    }
   }
+  waited_version_ = nullptr;
   Status s = Compaction::Prepare(*v, request, c);
   if (!s.ok()) {
     picker_rejections_.fetch_add(1, std::memory_order_relaxed);
@@ -229,7 +242,6 @@ Status DBImpl::FlushOldestSealed() {
   sealed_.pop_front();
   has_sealed_.store(!sealed_.empty(), std::memory_order_relaxed);
   sealed.mem->Unref();
-  if (sealed_.empty()) sealed_sync_error_ = Status::OK();
   flushes_.fetch_add(1, std::memory_order_relaxed);
   DeleteObsoleteFiles();
   bg_cv_.SignalAll();

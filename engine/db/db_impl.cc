@@ -28,7 +28,8 @@ DBImpl::DBImpl(const Options& options, const std::string& dbname)
     : dbname_(dbname),
       options_(options),
       env_(std::make_unique<IOStatsEnv>(options.env != nullptr ? options.env : Env::Default())),
-      bg_cv_(&mutex_) {
+      bg_cv_(&mutex_),
+      writers_cv_(&mutex_) {
   options_.env = env_.get();
   table_options_.block_bytes = options_.block_bytes;
   table_options_.bloom_bits_per_key = options_.bloom_bits_per_key;
@@ -82,7 +83,7 @@ Status DBImpl::Open() {
   }
   VersionEdit edit;
   s = Recover(&edit);
-  if (s.ok()) s = SwitchToNewLog();
+  if (s.ok()) s = StartLogAfterRecovery();
   if (s.ok()) {
     uint64_t min_log = sealed_.empty() ? mem_first_log_ : sealed_.front().first_log;
     edit.SetLogNumber(min_log);
@@ -143,6 +144,7 @@ Status DBImpl::Recover(VersionEdit* edit) {
     s = ReplayLog(number, &max_sequence);
     if (!s.ok()) return s;
   }
+  recovered_logs_ = logs;
   versions_->SetLastSequence(max_sequence);
   return Status::OK();
 }
@@ -217,6 +219,21 @@ Status DBImpl::ReplayLog(uint64_t number, SequenceNumber* max_sequence) {
   return Status::OK();
 }
 
+Status DBImpl::StartLogAfterRecovery() {
+  for (uint64_t number : recovered_logs_) {
+    std::unique_ptr<WritableFile> f;
+    Status s = env_->NewAppendableFile(LogFileName(dbname_, number), &f);
+    if (s.ok()) s = f->Sync();
+    if (f) f->Close().IgnoreError();
+    if (!s.ok()) return s;
+  }
+  recovered_logs_.clear();
+  NewLog log;
+  Status s = TakeNewLog(&log);
+  if (s.ok()) InstallLog(std::move(log));
+  return s;
+}
+
 void DBImpl::DeleteObsoleteFiles() {
   std::set<uint64_t> live = pending_outputs_;
   live.insert(kept_outputs_.begin(), kept_outputs_.end());
@@ -233,7 +250,7 @@ void DBImpl::DeleteObsoleteFiles() {
     bool keep = true;
     switch (type) {
       case FileType::kLog:
-        keep = number >= min_log || number == logfile_number_;
+        keep = number >= min_log || number == logfile_number_ || number == next_log_.number;
         break;
       case FileType::kManifest:
         keep = number >= versions_->ManifestFileNumber();
@@ -354,18 +371,22 @@ Status DBImpl::Close() {
     port::MutexLock l(&mutex_);
     if (closed_ || !opened_) return Status::OK();
     // Let queued writers finish.
-    while (!writers_.empty()) bg_cv_.Wait();
+    while (!writers_.empty()) writers_cv_.Wait();
     shutting_down_ = true;
     bg_cv_.SignalAll();
   }
   if (bg_thread_.joinable()) bg_thread_.join();
   port::MutexLock l(&mutex_);
   Status s;
-  if (logfile_ && !log_broken_) {
+  if (logfile_) {
+    // Everything acknowledged becomes durable (sealed logs were synced
+    // when they were sealed).
     s = logfile_->Sync();
     Status c = logfile_->Close();
-    if (s.ok()) s = c;
+    if (s.ok() && !log_broken_) s = c;
   }
+  if (next_log_.file) next_log_.file->Close().IgnoreError();
+  next_log_ = NewLog();
   log_.reset();
   logfile_.reset();
   closed_ = true;

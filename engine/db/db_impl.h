@@ -77,6 +77,11 @@ class DBImpl final : public DB {
     Status status;
     port::CondVar cv;
   };
+  struct NewLog {
+    uint64_t number = 0;
+    std::unique_ptr<WritableFile> file;
+    std::unique_ptr<log::Writer> writer;
+  };
   struct Sealed {
     MemTable* mem;
     uint64_t first_log;  // oldest WAL holding any of its entries
@@ -86,12 +91,23 @@ class DBImpl final : public DB {
   // Write path (db_write.cc).
   Status WriteImpl(const WriteOptions& o, const WriteBatch* batch);
   Status MakeRoomForWrite(bool force) REQUIRES(mutex_);
-  Status SwitchToNewLog() REQUIRES(mutex_);
+  // Seals a non-empty memtable, syncs and closes the current log, and
+  // continues in a new one.
+  Status SealMemtableAndSwitchLog() REQUIRES(mutex_);
+  // Creates a log with its header and directory entry durable.
+  Status CreateLog(uint64_t number, NewLog* log);
+  Status PrepareNextLog() REQUIRES(mutex_);
+  // The prepared log, or a new one made now.
+  Status TakeNewLog(NewLog* log) REQUIRES(mutex_);
+  void InstallLog(NewLog log) REQUIRES(mutex_);
   WriteBatch* BuildBatchGroup(Writer** last_writer) REQUIRES(mutex_);
 
   // Recovery (db_impl.cc).
   Status Recover(VersionEdit* edit) REQUIRES(mutex_);
   Status ReplayLog(uint64_t number, SequenceNumber* max_sequence) REQUIRES(mutex_);
+  // Syncs the replayed logs (after a kill their data may be only in the OS
+  // cache) and starts a new log; the recovered memtable stays active.
+  Status StartLogAfterRecovery() REQUIRES(mutex_);
   void DeleteObsoleteFiles() REQUIRES(mutex_);
 
   // Background work (db_compaction.cc).
@@ -126,6 +142,7 @@ class DBImpl final : public DB {
 
   port::Mutex mutex_;
   port::CondVar bg_cv_;    // background work to do, or some finished
+  port::CondVar writers_cv_;  // the writer queue became empty
   std::unique_ptr<VersionSet> versions_ GUARDED_BY(mutex_);
   MemTable* mem_ GUARDED_BY(mutex_) = nullptr;
   uint64_t mem_first_log_ GUARDED_BY(mutex_) = 0;
@@ -134,15 +151,21 @@ class DBImpl final : public DB {
   std::unique_ptr<log::Writer> log_ GUARDED_BY(mutex_);
   uint64_t logfile_number_ GUARDED_BY(mutex_) = 0;
   bool log_broken_ GUARDED_BY(mutex_) = false;  // last append failed: rotate
+  NewLog next_log_ GUARDED_BY(mutex_);  // created ahead by the background worker
+  std::vector<uint64_t> recovered_logs_ GUARDED_BY(mutex_);
+  uint64_t wal_barrier_ GUARDED_BY(mutex_) = 0;  // unsynced sealed log: writes wait
   std::deque<Writer*> writers_ GUARDED_BY(mutex_);
   std::unique_ptr<WriteBatch> group_batch_ GUARDED_BY(mutex_);
   std::multiset<SequenceNumber> snapshots_ GUARDED_BY(mutex_);
   std::set<uint64_t> pending_outputs_ GUARDED_BY(mutex_);
   std::set<uint64_t> kept_outputs_ GUARDED_BY(mutex_);  // of edits that may be durable
   Status bg_error_ GUARDED_BY(mutex_);
-  Status sealed_sync_error_ GUARDED_BY(mutex_);  // a sealed log failed to sync
   uint64_t bg_retry_at_micros_ GUARDED_BY(mutex_) = 0;
   bool manual_compaction_ GUARDED_BY(mutex_) = false;
+  // The version the picker last answered "wait" for, and when: it is asked
+  // again when the tree changes or after the idle period.
+  const Version* waited_version_ GUARDED_BY(mutex_) = nullptr;
+  uint64_t waited_micros_ GUARDED_BY(mutex_) = 0;
   Status manual_status_ GUARDED_BY(mutex_);
   bool shutting_down_ GUARDED_BY(mutex_) = false;
   bool closed_ GUARDED_BY(mutex_) = false;

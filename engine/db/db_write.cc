@@ -62,39 +62,37 @@ Status DBImpl::WriteImpl(const WriteOptions& o, const WriteBatch* batch) {
 
   Status status = MakeRoomForWrite(/*force=*/false);
   Writer* last_writer = &w;
-  if (status.ok() && batch != nullptr) {
-    WriteBatch* group = BuildBatchGroup(&last_writer);
+  if (status.ok()) {
+    WriteBatch* group = nullptr;
     SequenceNumber first = versions_->LastSequence() + 1;
-    WriteBatchInternal::SetSequence(group, first);
-    uint32_t count = WriteBatchInternal::Count(group);
+    uint32_t count = 0;
+    if (batch != nullptr) {
+      group = BuildBatchGroup(&last_writer);
+      WriteBatchInternal::SetSequence(group, first);
+      count = WriteBatchInternal::Count(group);
+    }
     bool sync = w.sync;
     {
       // Only the front writer touches the log and mem_, so the lock can go.
       mutex_.Unlock();
-      status = log_->AddRecord(WriteBatchInternal::Contents(group));
+      if (group != nullptr) status = log_->AddRecord(WriteBatchInternal::Contents(group));
       if (status.ok() && sync) status = logfile_->Sync();
-      if (status.ok()) status = WriteBatchInternal::InsertInto(group, mem_);
+      if (status.ok() && group != nullptr) status = WriteBatchInternal::InsertInto(group, mem_);
       mutex_.Lock();
     }
+    // The sequence numbers are used even if the write failed: its record
+    // may have reached the log, and must never share numbers with a later
+    // write.
+    if (count > 0) versions_->SetLastSequence(first + count - 1);
     if (status.ok()) {
-      versions_->SetLastSequence(first + count - 1);
-      uint64_t now = env_->NowMicros();
-      last_write_micros_.store(now, std::memory_order_relaxed);
+      last_write_micros_.store(env_->NowMicros(), std::memory_order_relaxed);
     } else {
       // The log may end in a partial record: never append to it again. The
       // next write starts a new log (MakeRoomForWrite).
       log_broken_ = true;
-      Log("WAL append failed: " + status.ToString());
+      Log("WAL write failed: " + status.ToString());
     }
-    if (group == group_batch_.get()) group_batch_->Clear();
-  } else if (status.ok()) {
-    // A sync request: everything before it is in the current log (sealed
-    // logs were synced when they were closed).
-    mutex_.Unlock();
-    status = logfile_->Sync();
-    mutex_.Lock();
-    if (!status.ok()) log_broken_ = true;
-    if (status.ok() && !sealed_sync_error_.ok()) status = sealed_sync_error_;
+    if (group != nullptr && group == group_batch_.get()) group_batch_->Clear();
   }
 
   for (;;) {
@@ -113,7 +111,7 @@ Status DBImpl::WriteImpl(const WriteOptions& o, const WriteBatch* batch) {
     if (ready == last_writer) break;
   }
   if (!writers_.empty()) writers_.front()->cv.Signal();
-  if (writers_.empty()) bg_cv_.SignalAll();  // Close may wait for this
+  if (writers_.empty()) writers_cv_.SignalAll();  // Close may wait for this
   return status;
 }
 
@@ -156,9 +154,25 @@ Status DBImpl::MakeRoomForWrite(bool force) {
   for (;;) {
     int l0_runs = static_cast<int>(versions_->current()->level(0).runs.size());
     uint64_t pending = PendingFlushBytes();
+    if (wal_barrier_ != 0) {
+      // A sealed log could not be synced: later writes must wait until its
+      // data is safe in SST files, or a power cut could leave a hole.
+      if (versions_->LogNumber() > wal_barrier_) {
+        wal_barrier_ = 0;
+        continue;
+      }
+      if (!bg_error_.ok()) return bg_error_;
+      bg_cv_.SignalAll();
+      if (!bg_cv_.WaitFor(100000) && versions_->LogNumber() <= wal_barrier_) {
+        return Status::IOError("write-ahead log " + std::to_string(wal_barrier_) +
+                               " could not be synced; writes resume once it is flushed");
+      }
+      continue;
+    }
     if (log_broken_) {
-      // Seal what the broken log holds and continue in a fresh one.
-      Status s = SwitchToNewLog();
+      // The log may end in a partial record: seal what it holds and go on
+      // in a fresh log.
+      Status s = SealMemtableAndSwitchLog();
       if (!s.ok()) return s;
       log_broken_ = false;
       continue;
@@ -183,62 +197,105 @@ Status DBImpl::MakeRoomForWrite(bool force) {
       continue;
     }
     if (mem_->NumEntries() == 0) return Status::OK();
-    // Seal the memtable; a new log takes the writes that follow.
-    MemTable* old = mem_;
-    uint64_t old_first_log = mem_first_log_;
-    mem_ = new MemTable();
-    mem_->Ref();
-    Status s = SwitchToNewLog();
-    if (!s.ok()) {
-      mem_->Unref();
-      mem_ = old;
-      mem_first_log_ = old_first_log;
-      return s;
-    }
-    sealed_.push_back({old, old_first_log});
-    has_sealed_.store(true, std::memory_order_relaxed);
-    bg_cv_.SignalAll();
+    Status s = SealMemtableAndSwitchLog();
+    if (!s.ok()) return s;
     force = false;
   }
 }
 
-Status DBImpl::SwitchToNewLog() {
-  uint64_t number = versions_->NewFileNumber();
+Status DBImpl::CreateLog(uint64_t number, NewLog* log) {
   std::string fname = LogFileName(dbname_, number);
-  std::unique_ptr<WritableFile> file;
-  Status s = env_->NewWritableFile(fname, &file);
-  std::unique_ptr<log::Writer> writer;
+  Status s = env_->NewWritableFile(fname, &log->file);
   if (s.ok()) {
-    writer = std::make_unique<log::Writer>(file.get(), number);
-    s = writer->WriteHeader();
+    log->writer = std::make_unique<log::Writer>(log->file.get(), number);
+    s = log->writer->WriteHeader();
   }
-  // The new log's name must be durable before a synced write lands in it.
-  if (s.ok()) s = file->Sync();
+  // The header and the name are made durable now, so a log can never be
+  // left with a torn header, and a later sync needs only the data.
+  if (s.ok()) s = log->file->Sync();
   if (s.ok()) s = env_->SyncDir(dbname_);
   if (!s.ok()) {
-    if (file) file->Close().IgnoreError();
+    log->writer.reset();
+    if (log->file) log->file->Close().IgnoreError();
+    log->file.reset();
     env_->RemoveFile(fname).IgnoreError();
     return s;
   }
-  std::unique_ptr<WritableFile> old_file = std::move(logfile_);
-  logfile_ = std::move(file);
-  log_ = std::move(writer);
-  logfile_number_ = number;
-  if (mem_->NumEntries() == 0) mem_first_log_ = number;
-  if (old_file) {
-    // A closed log is complete on the device, so Sync() of the current log
-    // covers every write (docs/durability.md). The caller is the front
-    // writer (or Open), so nobody else appends meanwhile.
+  log->number = number;
+  return Status::OK();
+}
+
+Status DBImpl::PrepareNextLog() {
+  uint64_t number = versions_->NewFileNumber();
+  NewLog log;
+  mutex_.Unlock();
+  Status s = CreateLog(number, &log);
+  mutex_.Lock();
+  if (!s.ok()) return s;
+  if (number < logfile_number_ || next_log_.file) {
+    // A writer created a log meanwhile: a log must never be numbered
+    // below one that holds older writes (recovery replays in number order).
+    log.file->Close().IgnoreError();
+    env_->RemoveFile(LogFileName(dbname_, number)).IgnoreError();
+    return Status::OK();
+  }
+  next_log_ = std::move(log);
+  return s;
+}
+
+Status DBImpl::TakeNewLog(NewLog* log) {
+  if (next_log_.file && next_log_.number < logfile_number_) {
+    next_log_.file->Close().IgnoreError();
+    env_->RemoveFile(LogFileName(dbname_, next_log_.number)).IgnoreError();
+    next_log_ = NewLog();
+  }
+  if (next_log_.file) {
+    // Prepared ahead by the background worker: no fsync for it here.
+    *log = std::move(next_log_);
+    next_log_ = NewLog();
+  } else {
+    Status s = CreateLog(versions_->NewFileNumber(), log);
+    if (!s.ok()) return s;
+  }
+  bg_cv_.SignalAll();  // prepare the next one
+  return Status::OK();
+}
+
+void DBImpl::InstallLog(NewLog log) {
+  logfile_ = std::move(log.file);
+  log_ = std::move(log.writer);
+  logfile_number_ = log.number;
+  if (mem_->NumEntries() == 0) mem_first_log_ = log.number;
+}
+
+Status DBImpl::SealMemtableAndSwitchLog() {
+  NewLog log;
+  Status s = TakeNewLog(&log);
+  if (!s.ok()) return s;
+  // The old log is synced before anything is written to the new one: were
+  // the new log's data to reach the device first, a power cut could keep
+  // later writes and lose earlier ones (a hole). One fsync per memtable.
+  std::unique_ptr<WritableFile> old = std::move(logfile_);
+  uint64_t old_number = logfile_number_;
+  Status synced;
+  if (old) {
     mutex_.Unlock();
-    Status ss = old_file->Sync();
-    old_file->Close().IgnoreError();
+    synced = old->Sync();
+    old->Close().IgnoreError();
     mutex_.Lock();
-    if (!ss.ok()) {
-      // Its writes are safe only once their memtable is flushed; until then
-      // Sync() reports the failure (FlushOldestSealed clears it).
-      sealed_sync_error_ = ss;
-      Log("sync of sealed log failed: " + ss.ToString());
-    }
+  }
+  if (mem_->NumEntries() > 0) {
+    sealed_.push_back({mem_, mem_first_log_});
+    has_sealed_.store(true, std::memory_order_relaxed);
+    mem_ = new MemTable();
+    mem_->Ref();
+    bg_cv_.SignalAll();
+  }
+  InstallLog(std::move(log));
+  if (!synced.ok()) {
+    wal_barrier_ = old_number;
+    Log("sync of log " + std::to_string(old_number) + " failed: " + synced.ToString());
+    return synced;
   }
   return Status::OK();
 }

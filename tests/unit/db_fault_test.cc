@@ -144,7 +144,7 @@ void PowerCutTrials(CompactionStyle style, uint64_t seed, int trials) {
     }
     REQUIRE_MESSAGE(match, "trial " << trial << ": state is not a prefix between synced op "
                                     << synced << " and attempted op " << attempted
-                                    << " (cut=" << cut << ", " << got.size() << " keys)");
+                                    << " (cut=" << cut << ", sync=" << options.sync << ", " << got.size() << " keys)");
     if (!cut) CHECK(p >= acked);  // a clean close keeps every acknowledged op
     if (p < acked) cuts_with_loss++;
     model = std::move(got);
@@ -158,11 +158,11 @@ void PowerCutTrials(CompactionStyle style, uint64_t seed, int trials) {
 }  // namespace
 
 TEST_CASE("PowerCutsKeepSyncedWritesAndLeaveNoHolesTiered") {
-  PowerCutTrials(CompactionStyle::kTiered, 11, 120);
+  PowerCutTrials(CompactionStyle::kTiered, 21, 500);
 }
 
 TEST_CASE("PowerCutsKeepSyncedWritesAndLeaveNoHolesLeveled") {
-  PowerCutTrials(CompactionStyle::kLeveled, 12, 120);
+  PowerCutTrials(CompactionStyle::kLeveled, 22, 500);
 }
 
 TEST_CASE("InjectedIOErrorsReturnTheStatusAndLoseNoAcknowledgedWrite") {

@@ -1,0 +1,193 @@
+// db/merging_iterator.cc: see merging_iterator.h.
+#include "db/merging_iterator.h"
+
+#include <cassert>
+#include <memory>
+#include <utility>
+
+#include "db/dbformat.h"
+
+namespace firn {
+
+namespace {
+
+int CompareKeys(std::string_view a, std::string_view b) {
+  if (a.size() < kInternalKeyTagBytes || b.size() < kInternalKeyTagBytes) return a.compare(b);
+  return CompareInternalKey(a, b);
+}
+
+// A child with its position cached, so the hot loops in FindSmallest /
+// FindLargest make no virtual calls.
+// Invariant: after Update(), valid/key/failed reflect iter's position.
+struct Child {
+  std::unique_ptr<Iterator> iter;
+  bool valid = false;
+  bool failed = false;  // invalid with a non-OK status
+  std::string_view key;
+
+  void Update() {
+    valid = iter->Valid();
+    if (valid) {
+      key = iter->key();
+      failed = false;
+    } else {
+      key = std::string_view();
+      failed = !iter->status().ok();
+    }
+  }
+};
+
+// Yields entries in (key, child index) order, or its reverse.
+// Invariants: current_ is null (invalid) or the child holding the current
+// entry. In the forward direction every valid child is positioned at its
+// first entry after the current one in (key, child index) order, the
+// current child at the current entry; in the reverse direction, at its last
+// entry before the current one.
+class MergingIterator final : public Iterator {
+ public:
+  explicit MergingIterator(std::vector<Iterator*> children) : children_(children.size()) {
+    for (size_t i = 0; i < children.size(); i++) children_[i].iter.reset(children[i]);
+  }
+
+  bool Valid() const override { return current_ != nullptr; }
+
+  void SeekToFirst() override {
+    for (Child& c : children_) {
+      c.iter->SeekToFirst();
+      c.Update();
+    }
+    FindSmallest();
+    direction_ = kForward;
+  }
+
+  void SeekToLast() override {
+    for (Child& c : children_) {
+      c.iter->SeekToLast();
+      c.Update();
+    }
+    FindLargest();
+    direction_ = kReverse;
+  }
+
+  void Seek(std::string_view target) override {
+    for (Child& c : children_) {
+      c.iter->Seek(target);
+      c.Update();
+    }
+    FindSmallest();
+    direction_ = kForward;
+  }
+
+  void Next() override {
+    assert(Valid());
+    if (direction_ != kForward) {
+      const std::string_view k = current_->key;
+      for (Child& c : children_) {
+        if (&c == current_) continue;
+        c.iter->Seek(k);
+        c.Update();
+        if (&c < current_) {
+          // (k, lower index) precedes the current entry: step past it.
+          while (c.valid && CompareKeys(c.key, k) == 0) {
+            c.iter->Next();
+            c.Update();
+          }
+        }
+      }
+      direction_ = kForward;
+    }
+    current_->iter->Next();
+    current_->Update();
+    FindSmallest();
+  }
+
+  void Prev() override {
+    assert(Valid());
+    if (direction_ != kReverse) {
+      const std::string_view k = current_->key;
+      for (Child& c : children_) {
+        if (&c == current_) continue;
+        c.iter->Seek(k);
+        c.Update();
+        if (c.valid) {
+          // (k, lower index) precedes the current entry: keep it.
+          if (&c > current_ || CompareKeys(c.key, k) != 0) {
+            c.iter->Prev();
+            c.Update();
+          }
+        } else if (!c.failed) {
+          c.iter->SeekToLast();
+          c.Update();
+        }
+      }
+      direction_ = kReverse;
+    }
+    current_->iter->Prev();
+    current_->Update();
+    FindLargest();
+  }
+
+  std::string_view key() const override {
+    assert(Valid());
+    return current_->key;
+  }
+
+  std::string_view value() const override {
+    assert(Valid());
+    return current_->iter->value();
+  }
+
+  Status status() const override {
+    for (const Child& c : children_) {
+      Status s = c.iter->status();
+      if (!s.ok()) return s;
+    }
+    return Status::OK();
+  }
+
+ private:
+  enum Direction { kForward, kReverse };
+
+  void FindSmallest() {
+    Child* smallest = nullptr;
+    for (Child& c : children_) {
+      if (c.failed) {
+        current_ = nullptr;
+        return;
+      }
+      if (c.valid && (smallest == nullptr || CompareKeys(c.key, smallest->key) < 0)) {
+        smallest = &c;
+      }
+    }
+    current_ = smallest;
+  }
+
+  void FindLargest() {
+    Child* largest = nullptr;
+    for (size_t i = children_.size(); i-- > 0;) {
+      Child& c = children_[i];
+      if (c.failed) {
+        current_ = nullptr;
+        return;
+      }
+      if (c.valid && (largest == nullptr || CompareKeys(c.key, largest->key) > 0)) {
+        largest = &c;
+      }
+    }
+    current_ = largest;
+  }
+
+  std::vector<Child> children_;
+  Child* current_ = nullptr;
+  Direction direction_ = kForward;
+};
+
+}  // namespace
+
+Iterator* NewMergingIterator(std::vector<Iterator*> children) {
+  if (children.empty()) return NewEmptyIterator();
+  if (children.size() == 1) return children[0];
+  return new MergingIterator(std::move(children));
+}
+
+}  // namespace firn
