@@ -118,8 +118,8 @@ void PowerCutTrials(CompactionStyle style, uint64_t seed, int trials) {
       }
       if (rnd.OneIn(400) && !db->Flush().ok()) break;
     }
-    bool cut = env.power_is_off();
     db.reset();  // the process "dies": its Close fails if the power is off
+    bool cut = env.power_is_off();
     FaultInjectionEnv::PowerCutOptions pc;
     pc.tear_last_write = rnd.OneIn(2);
     pc.garbage_bytes = rnd.OneIn(3) ? rnd.Uniform(300) : 0;
