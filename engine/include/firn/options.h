@@ -2,9 +2,11 @@
 //
 // Every field has a safe default for a small device. Options are plain
 // values copied by DB::Open; the caller keeps ownership of `env`, which must
-// outlive the DB. SetOption() parses the string form used by the C API and
-// kvtool ("name", "value"), returning InvalidArgument for an unknown name or
-// a bad value and leaving the Options unchanged in that case.
+// outlive the DB. Options::Set() parses the string form used by the C API
+// and kvtool ("name", "value"), returning InvalidArgument for an unknown name
+// or a bad value and leaving the Options unchanged in that case;
+// OptionsToString() writes the same form. Validate() checks the ranges given
+// next to each field ([a, b] is inclusive; DB::Open calls it).
 #ifndef FIRN_OPTIONS_H_
 #define FIRN_OPTIONS_H_
 
@@ -42,42 +44,55 @@ struct Options {
   bool sync = false;
 
   // Bytes a memtable may reach before it is sealed and flushed.
+  // [64 KiB, 1 GiB].
   size_t memtable_bytes = 4u << 20;
-  // Uncompressed target size of an SST data block.
+  // Uncompressed target size of an SST data block. [256, 1 MiB], and at
+  // most sst_target_bytes.
   size_t block_bytes = 4096;
   // Target size of one SST file; runs are partitioned into files of about
-  // this size so compactions can take a subset of a run.
+  // this size so compactions can take a subset of a run. [64 KiB, 4 GiB].
   uint64_t sst_target_bytes = 2u << 20;
+  // Bloom filter bits per key in each SST (0: no filter). [0, 30].
   int bloom_bits_per_key = 10;
+  // Block compression: "lz4" or "none".
   CompressionType compression = CompressionType::kLZ4;
 
+  // "learned", "tiered" or "leveled".
   CompactionStyle compaction = CompactionStyle::kLearned;
-  // Number of levels of the tree (2..16).
+  // Number of levels of the tree. [2, 16].
   int num_levels = 7;
   // Tiered: most sorted runs a level holds before it must be merged.
+  // [1, 64].
   int max_runs_per_level = 4;
   // Tiered: merge adjacent runs while the next is no more than this percent
-  // larger than the sum so far (RocksDB universal "size_ratio").
+  // larger than the sum so far (RocksDB universal "size_ratio"). [0, 1000].
   int tiered_size_ratio_percent = 20;
   // Tiered: compact everything when total/last-run exceeds this percent.
+  // [10, 10000].
   int max_space_amplification_percent = 200;
-  // Leveled: size of level 1 and multiplier between levels.
+  // Leveled: size of level 1, [64 KiB, 64 GiB], and multiplier between
+  // levels, [2, 100].
   uint64_t leveled_base_bytes = 8u << 20;
   int leveled_multiplier = 8;
   // Learned policy: path of a model file ("" = the built-in model) and the
-  // objective dial ("wear=2,read=1,space=1").
+  // objective dial ("wear=2,read=1,space=1"). Neither may contain a line
+  // break (OptionsToString writes one option per line); the policy code
+  // checks the objective's syntax.
   std::string policy_model;
   std::string policy_objective = "wear=2,read=1,space=1";
 
   // Writes slow down when this many memtable bytes wait to be flushed
   // (in addition to the active memtable) and stop when twice that waits.
+  // [64 KiB, 1 GiB].
   size_t max_pending_flush_bytes = 8u << 20;
   // Limits on user keys and values; larger ones fail with InvalidArgument.
+  // max_key_bytes: [1, 1 MiB]; max_value_bytes: [1, 256 MiB].
   size_t max_key_bytes = 16u << 10;
   size_t max_value_bytes = 8u << 20;
-  // Number of open SST readers kept in the table cache.
+  // Number of open SST readers kept in the table cache. [4, 65536].
   int max_open_files = 64;
   // Bytes of uncompressed blocks kept in the block cache (0: no cache).
+  // Any value.
   size_t block_cache_bytes = 1u << 20;
   // Check every block's checksum on read (always on for compaction input).
   bool verify_checksums = true;
@@ -85,12 +100,24 @@ struct Options {
   // Parses one option from its string form. Recognised names: every field
   // above in snake_case except `env` (for example "memtable_bytes", "sync",
   // "compaction" = learned|tiered|leveled, "compression" = lz4|none).
-  // Booleans: true/false/1/0/on/off. Sizes accept K, M, G suffixes.
+  // Booleans: true/false/1/0/on/off/yes/no (names of booleans and enum
+  // values in any letter case). Sizes (the size_t and uint64_t
+  // fields): a decimal integer with an optional K, M or G suffix (powers of
+  // two: KiB, MiB, GiB). The int fields: a decimal integer, optionally
+  // negative. Strings: any bytes but a line break. Ranges are not checked
+  // here but by Validate. InvalidArgument, with *this unchanged, for an
+  // unknown name ("unknown option 'x'") or a bad value
+  // ("option 'memtable_bytes': 'abc' is not a size").
   Status Set(std::string_view name, std::string_view value);
 
   // Returns InvalidArgument naming the first field out of range.
   Status Validate() const;
 };
+
+// Every option but `env`, one "name=value" line each in field order, in the
+// form Options::Set accepts (sizes in plain bytes). Used for the OPTIONS
+// file and by the tools.
+std::string OptionsToString(const Options& options);
 
 struct ReadOptions {
   // Read as of this snapshot (from DB::GetSnapshot); nullptr: the latest.
