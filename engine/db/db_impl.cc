@@ -12,6 +12,7 @@
 #include "port/env.h"
 #include "sst/block_cache.h"
 #include "version/version_set.h"
+#include "wal/log_format.h"
 #include "wal/log_reader.h"
 #include "wal/log_writer.h"
 
@@ -140,8 +141,18 @@ Status DBImpl::Recover(VersionEdit* edit) {
   mem_->Ref();
   mem_first_log_ = logs.empty() ? 0 : logs.front();
   SequenceNumber max_sequence = versions_->LastSequence();
+  // The log in use at the crash is the newest one holding more than its
+  // header (a log prepared ahead holds only the header).
+  uint64_t active_log = 0;
   for (uint64_t number : logs) {
-    s = ReplayLog(number, &max_sequence);
+    uint64_t size = 0;
+    if (env_->GetFileSize(LogFileName(dbname_, number), &size).ok() &&
+        size > log::kHeaderSize + 8) {
+      active_log = number;
+    }
+  }
+  for (uint64_t number : logs) {
+    s = ReplayLog(number, number >= active_log, &max_sequence);
     if (!s.ok()) return s;
   }
   recovered_logs_ = logs;
@@ -166,7 +177,7 @@ class LogReporter final : public log::Reader::Reporter {
 };
 }  // namespace
 
-Status DBImpl::ReplayLog(uint64_t number, SequenceNumber* max_sequence) {
+Status DBImpl::ReplayLog(uint64_t number, bool newest, SequenceNumber* max_sequence) {
   std::string fname = LogFileName(dbname_, number);
   std::unique_ptr<SequentialFile> file;
   Status s = env_->NewSequentialFile(fname, &file);
@@ -205,16 +216,20 @@ Status DBImpl::ReplayLog(uint64_t number, SequenceNumber* max_sequence) {
   }
   if (!reader.status().ok()) return reader.status();
   if (reporter.damaged) {
-    if (reader.DamageIsFollowedByValidRecords()) {
-      // Not a torn tail: acknowledged records follow the damage. Opening
-      // would silently drop them, so refuse and let `repair` salvage.
+    // Older logs were synced whole when they were sealed, so damage with
+    // valid records after it is corruption of acknowledged data: refuse to
+    // open rather than drop them silently (`repair` salvages). The newest
+    // log may hold unsynced pages that a power cut persisted out of order,
+    // so there everything from the damage on counts as a torn tail.
+    bool followed = reader.DamageIsFollowedByValidRecords();
+    if (followed && !newest) {
       return Status::Corruption(fname + " at offset " + std::to_string(reporter.offset),
                                 std::string(reporter.reason.message()) +
                                     " (valid records follow; run repair)");
     }
     Log(fname + ": log ends at offset " + std::to_string(reporter.offset) + " (" +
         std::string(reporter.reason.message()) + "), " + std::to_string(records) +
-        " records recovered");
+        " records recovered" + (followed ? "; valid records after the damage were dropped" : ""));
   }
   return Status::OK();
 }

@@ -104,7 +104,7 @@ class DBImpl final : public DB {
 
   // Recovery (db_impl.cc).
   Status Recover(VersionEdit* edit) REQUIRES(mutex_);
-  Status ReplayLog(uint64_t number, SequenceNumber* max_sequence) REQUIRES(mutex_);
+  Status ReplayLog(uint64_t number, bool newest, SequenceNumber* max_sequence) REQUIRES(mutex_);
   // Syncs the replayed logs (after a kill their data may be only in the OS
   // cache) and starts a new log; the recovered memtable stays active.
   Status StartLogAfterRecovery() REQUIRES(mutex_);

@@ -41,11 +41,16 @@ class Reader {
 
   // Reads the header record and checks magic and version. Corruption naming
   // the file if absent or malformed (an empty file is OK: *empty = true);
-  // InvalidArgument for a newer, unknown format version.
+  // InvalidArgument for a newer, unknown format version. A file holding
+  // only zeros, or a header record cut short by the end of the file (a
+  // crash while the log was being created), also counts as empty: no
+  // record can have been acknowledged from it. REQUIRES: first call.
   Status ReadHeader(bool* empty);
   // Stores the next record in *record (may point into *scratch) and returns
   // true; false at the end of the log or at a damaged tail. An I/O error
-  // while reading is returned by status() after false.
+  // while reading is returned by status() after false. Once it has
+  // returned false it keeps returning false.
+  // REQUIRES: ReadHeader() was called and returned OK.
   bool ReadRecord(std::string_view* record, std::string* scratch);
   // File offset just past the last record returned.
   uint64_t LastRecordEnd() const { return last_record_end_; }
@@ -53,21 +58,58 @@ class Reader {
   Status status() const { return status_; }
   // True if reading stopped early on damage (reported through Reporter).
   bool stopped_on_damage() const { return damaged_; }
+  // After reading stopped on damage: true if an intact fragment of this log
+  // (checksum and log number match) lies after the damaged spot, looking
+  // right after the damaged fragment and at every later block start. Then
+  // the damage is in the middle of the log, not a torn tail; callers whose
+  // file was synced record by record (the manifest) treat that as
+  // corruption. Reads the rest of the file. False if reading did not stop
+  // on damage, or on an I/O error.
+  bool DamageIsFollowedByValidRecords();
 
  private:
   SequentialFile* file_;
   std::string fname_;
   uint64_t log_number_;
   Reporter* reporter_;
-  // Implementation state (buffer of the current block etc.) is up to the
-  // implementation; add members below.
+  // Outcome of reading one physical record (fragment).
+  enum class Physical { kRecord, kEof, kDamage, kIOError };
+
+  // Reads the next fragment; on kDamage, damage_offset_, damage_reason_ and
+  // damage_truncated_ say what was wrong.
+  Physical ReadPhysicalRecord(std::string_view* fragment, uint8_t* type,
+                              uint64_t* offset);
+  // Loads the next block into buffer_. False on an I/O error (status_).
+  bool ReadBlock();
+  // Consumes the rest of the file; true if every byte of it is zero.
+  bool RestOfFileIsZero();
+  Physical Damage(uint64_t offset, const char* reason, bool truncated,
+                  bool intact = false);
+  // True if the physical records from the start of `block_rest` (which
+  // lies within one block) include an intact one of this log.
+  bool HasIntactFragment(std::string_view block_rest) const;
+  // Reports the damage found by ReadPhysicalRecord; the bytes from
+  // drop_start on are not returned. Ends reading.
+  void ReportDamage(uint64_t drop_start);
+
+  // Invariants: buffer_ is the unread tail of backing_'s current block
+  // (a full kBlockSize block unless eof_); buffer_end_offset_ is the file
+  // offset just past it. Once finished_, ReadRecord returns false.
   std::string backing_;
   std::string_view buffer_;
   uint64_t buffer_end_offset_ = 0;  // file offset just past buffer_
   bool eof_ = false;
   bool damaged_ = false;
+  bool finished_ = false;
+  bool header_done_ = false;
   uint64_t last_record_end_ = 0;
   Status status_;
+  // The damaged spot that ended reading.
+  uint64_t damage_offset_ = 0;
+  const char* damage_reason_ = nullptr;
+  bool damage_truncated_ = false;  // the file ended inside a record
+  bool damage_fragment_intact_ = false;  // fragment out of sequence
+  Status damage_;                  // Corruption as reported
 };
 
 }  // namespace log

@@ -1,0 +1,316 @@
+// wal/log_reader.cc: see log_reader.h; recovery rules in docs/format-wal.md.
+//
+// Reading never skips over damage: the first fragment that fails a check
+// ends the log, so what recovery replays is always a prefix of what was
+// written. A hole in the middle would let a later write survive while an
+// earlier one is lost, which no caller could have observed before a crash.
+#include "wal/log_reader.h"
+
+#include <algorithm>
+#include <cassert>
+#include <utility>
+
+#include "port/env.h"
+#include "util/coding.h"
+#include "util/hash.h"
+
+namespace firn::log {
+
+namespace {
+
+bool IsAllZero(std::string_view s) {
+  return std::all_of(s.begin(), s.end(), [](char c) { return c == 0; });
+}
+
+}  // namespace
+
+Reader::Reader(SequentialFile* file, std::string fname, uint64_t log_number,
+               Reporter* reporter)
+    : file_(file),
+      fname_(std::move(fname)),
+      log_number_(log_number),
+      reporter_(reporter),
+      backing_(kBlockSize, '\0') {}
+
+Status Reader::ReadHeader(bool* empty) {
+  assert(!header_done_);
+  header_done_ = true;
+  *empty = false;
+
+  std::string_view record;
+  std::string scratch;
+  if (!ReadRecord(&record, &scratch)) {
+    if (!status_.ok()) return status_;
+    if (!damaged_ || damage_truncated_) {
+      // No bytes, only zeros, or a header torn by a crash while the file
+      // was being created: the log holds no record.
+      *empty = true;
+      return Status::OK();
+    }
+    return damage_;
+  }
+
+  // From here on a bad header ends reading: no record of an unknown or
+  // foreign format is ever returned.
+  const std::string where = fname_ + " at offset 0";
+  if (record.size() != 8) {
+    finished_ = true;
+    return Status::Corruption(where, "bad log header record size " +
+                                         std::to_string(record.size()));
+  }
+  const uint32_t magic = DecodeFixed32(record.data());
+  const uint32_t version = DecodeFixed32(record.data() + 4);
+  if (magic != kLogMagic) {
+    finished_ = true;
+    return Status::Corruption(where, "bad log magic (not a firn WAL file)");
+  }
+  if (version > kLogFormatVersion) {
+    finished_ = true;
+    return Status::InvalidArgument(fname_ + ": WAL format version " +
+                                   std::to_string(version) +
+                                   " is newer than supported " +
+                                   std::to_string(kLogFormatVersion));
+  }
+  if (version == 0) {
+    finished_ = true;
+    return Status::Corruption(where, "bad WAL format version 0");
+  }
+  return Status::OK();
+}
+
+bool Reader::ReadRecord(std::string_view* record, std::string* scratch) {
+  assert(header_done_);
+  if (finished_) return false;
+
+  scratch->clear();
+  bool in_fragmented_record = false;
+  uint64_t record_start = 0;  // offset of the first fragment, when fragmented
+
+  std::string_view fragment;
+  uint8_t type = kZeroType;
+  uint64_t offset = 0;
+  for (;;) {
+    switch (ReadPhysicalRecord(&fragment, &type, &offset)) {
+      case Physical::kRecord:
+        break;
+      case Physical::kEof:
+        if (in_fragmented_record) {
+          Damage(buffer_end_offset_, "truncated record: log ends inside a fragmented record",
+                 /*truncated=*/true);
+          ReportDamage(record_start);
+        }
+        finished_ = true;
+        return false;
+      case Physical::kDamage:
+        ReportDamage(in_fragmented_record ? record_start : damage_offset_);
+        return false;
+      case Physical::kIOError:
+        finished_ = true;
+        return false;
+    }
+
+    switch (type) {
+      case kFullType:
+        if (in_fragmented_record) {
+          Damage(offset, "fragment sequence broken: full record inside a fragmented one", false,
+                 /*intact=*/true);
+          ReportDamage(record_start);
+          return false;
+        }
+        *record = fragment;
+        last_record_end_ = offset + kHeaderSize + fragment.size();
+        return true;
+
+      case kFirstType:
+        if (in_fragmented_record) {
+          Damage(offset, "fragment sequence broken: first fragment inside a fragmented record",
+                 false, /*intact=*/true);
+          ReportDamage(record_start);
+          return false;
+        }
+        in_fragmented_record = true;
+        record_start = offset;
+        scratch->assign(fragment.data(), fragment.size());
+        break;
+
+      case kMiddleType:
+        if (!in_fragmented_record) {
+          Damage(offset, "fragment sequence broken: middle fragment without a first", false,
+                 /*intact=*/true);
+          ReportDamage(offset);
+          return false;
+        }
+        scratch->append(fragment.data(), fragment.size());
+        break;
+
+      case kLastType:
+        if (!in_fragmented_record) {
+          Damage(offset, "fragment sequence broken: last fragment without a first", false,
+                 /*intact=*/true);
+          ReportDamage(offset);
+          return false;
+        }
+        scratch->append(fragment.data(), fragment.size());
+        *record = *scratch;
+        last_record_end_ = offset + kHeaderSize + fragment.size();
+        return true;
+
+      default:
+        // ReadPhysicalRecord only returns known types.
+        assert(false);
+        return false;
+    }
+  }
+}
+
+Reader::Physical Reader::ReadPhysicalRecord(std::string_view* fragment, uint8_t* type,
+                                            uint64_t* offset) {
+  for (;;) {
+    const uint64_t pos = buffer_end_offset_ - buffer_.size();
+    if (buffer_.size() < kHeaderSize) {
+      // Too short for a header: the zero-filled tail of a block, the end of
+      // the file, or a header cut short by the end of the file.
+      if (!IsAllZero(buffer_)) {
+        if (eof_) return Damage(pos, "truncated record header", true);
+        return Damage(pos, "non-zero bytes in block trailer", false);
+      }
+      if (eof_) return Physical::kEof;
+      if (!ReadBlock()) return Physical::kIOError;
+      continue;
+    }
+
+    const char* header = buffer_.data();
+    const uint32_t length = static_cast<uint32_t>(static_cast<uint8_t>(header[4])) |
+                            (static_cast<uint32_t>(static_cast<uint8_t>(header[5])) << 8);
+    const uint8_t t = static_cast<uint8_t>(header[6]);
+
+    if (t == kZeroType) {
+      // Writers never emit this type. Zeros here are preallocated or
+      // zero-extended space: a clean end if nothing but zeros follows.
+      if (RestOfFileIsZero()) return Physical::kEof;
+      if (!status_.ok()) return Physical::kIOError;
+      return Damage(pos, "zero-filled region followed by data", false);
+    }
+    if (t > kMaxRecordType) return Damage(pos, "unknown record type", false);
+    if (kHeaderSize + length > buffer_.size()) {
+      if (pos % kBlockSize + kHeaderSize + length > kBlockSize) {
+        return Damage(pos, "record length past the end of the block", false);
+      }
+      // Only the last, short block can end before its record does.
+      assert(eof_);
+      return Damage(pos, "truncated record", true);
+    }
+
+    const std::string_view payload(header + kHeaderSize, length);
+    const uint32_t expected = DecodeFixed32(header);
+    const uint32_t actual = Checksum32(std::string_view(header + 6, 5), payload);
+    if (actual != expected) return Damage(pos, "checksum mismatch", false);
+    if (DecodeFixed32(header + 7) != static_cast<uint32_t>(log_number_)) {
+      // Intact, but written to another log: stale contents of a reused file.
+      return Damage(pos, "record from another log number", false);
+    }
+
+    buffer_.remove_prefix(kHeaderSize + length);
+    *fragment = payload;
+    *type = t;
+    *offset = pos;
+    return Physical::kRecord;
+  }
+}
+
+bool Reader::ReadBlock() {
+  assert(!eof_);
+  std::string_view result;
+  Status s = file_->Read(kBlockSize, &result, backing_.data());
+  if (!s.ok()) {
+    status_ = std::move(s);
+    buffer_ = {};
+    eof_ = true;
+    return false;
+  }
+  buffer_ = result;
+  buffer_end_offset_ += result.size();
+  if (result.size() < kBlockSize) eof_ = true;
+  return true;
+}
+
+bool Reader::RestOfFileIsZero() {
+  for (;;) {
+    if (!IsAllZero(buffer_)) return false;
+    buffer_ = {};
+    if (eof_) return true;
+    if (!ReadBlock()) return false;
+  }
+}
+
+Reader::Physical Reader::Damage(uint64_t offset, const char* reason, bool truncated,
+                                bool intact) {
+  damage_offset_ = offset;
+  damage_reason_ = reason;
+  damage_truncated_ = truncated;
+  damage_fragment_intact_ = intact;
+  return Physical::kDamage;
+}
+
+bool Reader::DamageIsFollowedByValidRecords() {
+  if (!damaged_ || !status_.ok()) return false;
+  // An intact fragment out of sequence is itself a valid record after the
+  // damaged spot (the broken sequence is the damage).
+  if (damage_fragment_intact_) return true;
+
+  // buffer_ starts at the damaged fragment, unless the damage was a zeroed
+  // region (then it may start anywhere in a later block).
+  std::string_view rest = buffer_;
+  const uint64_t pos = buffer_end_offset_ - rest.size();
+  if (pos == damage_offset_ && rest.size() >= kHeaderSize) {
+    // Skip the damaged fragment if its length is believable.
+    const uint32_t length = static_cast<uint32_t>(static_cast<uint8_t>(rest[4])) |
+                            (static_cast<uint32_t>(static_cast<uint8_t>(rest[5])) << 8);
+    if (kHeaderSize + length <= rest.size()) {
+      rest.remove_prefix(kHeaderSize + length);
+    } else {
+      rest = {};
+    }
+  } else if (pos % kBlockSize != 0) {
+    rest = {};  // no known fragment boundary before the next block
+  }
+  for (;;) {
+    if (HasIntactFragment(rest)) return true;
+    buffer_ = {};
+    if (eof_ || !ReadBlock()) return false;
+    rest = buffer_;
+  }
+}
+
+bool Reader::HasIntactFragment(std::string_view block_rest) const {
+  while (block_rest.size() >= kHeaderSize) {
+    const char* header = block_rest.data();
+    const uint32_t length = static_cast<uint32_t>(static_cast<uint8_t>(header[4])) |
+                            (static_cast<uint32_t>(static_cast<uint8_t>(header[5])) << 8);
+    const uint8_t t = static_cast<uint8_t>(header[6]);
+    if (t == kZeroType || t > kMaxRecordType || kHeaderSize + length > block_rest.size()) {
+      return false;  // no further fragment boundary known in this block
+    }
+    const std::string_view payload(header + kHeaderSize, length);
+    if (DecodeFixed32(header) == Checksum32(std::string_view(header + 6, 5), payload) &&
+        DecodeFixed32(header + 7) == static_cast<uint32_t>(log_number_)) {
+      return true;
+    }
+    block_rest.remove_prefix(kHeaderSize + length);
+  }
+  return false;
+}
+
+void Reader::ReportDamage(uint64_t drop_start) {
+  assert(damage_reason_ != nullptr);
+  finished_ = true;
+  damaged_ = true;
+  damage_ = Status::Corruption(fname_ + " at offset " + std::to_string(damage_offset_),
+                               damage_reason_);
+  if (reporter_ != nullptr) {
+    const uint64_t end = std::max(buffer_end_offset_, drop_start);
+    reporter_->Corruption(drop_start, static_cast<size_t>(end - drop_start), damage_);
+  }
+}
+
+}  // namespace firn::log
