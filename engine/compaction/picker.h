@@ -96,6 +96,8 @@ class CompactionPicker {
   // Returns false to wait, true with *request set to compact.
   virtual bool Pick(const TreeShape& tree, const WorkloadStats& stats,
                     CompactionRequest* request) = 0;
+  // The last decisions with their reasons (empty for static pickers).
+  virtual std::string Explain() const { return std::string(); }
 };
 
 // Builds the picker options.compaction names. For kLearned, until the

@@ -169,11 +169,19 @@ bool DBImpl::PickCompaction(std::unique_ptr<Compaction>* c) {
     TreeShape shape = ShapeOf(*v, env_->NowMicros());
     WorkloadStats stats = CurrentWorkload();
     bool pick = picker_->Pick(shape, stats, &request);
-    // Guardrail: however the picker decides, no level may hold more than
-    // twice the configured runs; the tiered rule then takes over.
+    // Guardrails: however the picker decides, no level may hold more than
+    // twice the configured runs, and space amplification may not exceed
+    // twice its limit; the tiered rule then takes over.
     bool over_cap = false;
     for (const LevelShape& level : shape.levels) {
       if (static_cast<int>(level.runs.size()) > 2 * options_.max_runs_per_level) over_cap = true;
+    }
+    uint64_t last = shape.LastRunBytes();
+    if (shape.total_runs > 1 && last > 0 &&
+        (shape.total_bytes - last) * 100 >
+            2 * static_cast<uint64_t>(options_.max_space_amplification_percent) * last &&
+        shape.total_bytes >= 4 * static_cast<uint64_t>(options_.memtable_bytes)) {
+      over_cap = true;
     }
     if (!pick && over_cap) {
       pick = guard_picker_->Pick(shape, stats, &request);

@@ -9,6 +9,8 @@
 #include "db/table_cache.h"
 #include "db/write_batch_internal.h"
 #include "memtable/memtable.h"
+#include "policy/learned_picker.h"
+#include "policy/model.h"
 #include "port/env.h"
 #include "sst/block_cache.h"
 #include "version/version_set.h"
@@ -17,6 +19,22 @@
 #include "wal/log_writer.h"
 
 namespace firn {
+
+namespace {
+// Adapts a caller-supplied shared picker (Options::compaction_picker).
+class SharedPicker final : public CompactionPicker {
+ public:
+  explicit SharedPicker(std::shared_ptr<CompactionPicker> p) : p_(std::move(p)) {}
+  const char* Name() const override { return p_->Name(); }
+  bool Pick(const TreeShape& t, const WorkloadStats& w, CompactionRequest* r) override {
+    return p_->Pick(t, w, r);
+  }
+  std::string Explain() const override { return p_->Explain(); }
+
+ private:
+  std::shared_ptr<CompactionPicker> p_;
+};
+}  // namespace
 
 class DBImpl::SnapshotImpl final : public Snapshot {
  public:
@@ -40,7 +58,6 @@ DBImpl::DBImpl(const Options& options, const std::string& dbname)
   }
   table_cache_ = std::make_unique<TableCache>(env_.get(), dbname_, table_options_,
                                               block_cache_.get(), options_.max_open_files);
-  picker_ = NewCompactionPicker(options_);
   guard_picker_ = NewTieredPicker(options_);
   versions_ = std::make_unique<VersionSet>(dbname_, options_, env_.get());
 }
@@ -82,6 +99,11 @@ Status DBImpl::Open() {
     }
     return s;
   }
+  s = CreatePicker();
+  if (!s.ok()) {
+    env_->UnlockFile(std::move(db_lock_)).IgnoreError();
+    return s;
+  }
   VersionEdit edit;
   s = Recover(&edit);
   if (s.ok()) s = StartLogAfterRecovery();
@@ -96,9 +118,6 @@ Status DBImpl::Open() {
                                   /*sync=*/false);
     os.IgnoreError();
     DeleteObsoleteFiles();
-    if (options_.compaction == CompactionStyle::kLearned) {
-      Log("compaction=learned: the learned policy is not built yet; using the tiered picker");
-    }
     Log("opened " + dbname_ + " with picker " + picker_->Name());
     opened_ = true;
     bg_thread_ = std::thread([this] { BackgroundThread(); });
@@ -106,6 +125,33 @@ Status DBImpl::Open() {
     env_->UnlockFile(std::move(db_lock_)).IgnoreError();
   }
   return s;
+}
+
+Status DBImpl::CreatePicker() {
+  if (options_.compaction_picker) {
+    picker_ = std::make_unique<SharedPicker>(options_.compaction_picker);
+    return Status::OK();
+  }
+  if (options_.compaction != CompactionStyle::kLearned) {
+    picker_ = NewCompactionPicker(options_);
+    return Status::OK();
+  }
+  ObjectiveDial dial;
+  Status s = ParseObjectiveDial(options_.policy_objective, &dial);
+  if (!s.ok()) return s;
+  std::shared_ptr<const PolicyModel> model;
+  if (!options_.policy_model.empty()) {
+    auto loaded = std::make_shared<PolicyModel>();
+    s = LoadPolicyModelFile(env_->target(), options_.policy_model, loaded.get());
+    if (!s.ok()) return s;
+    model = std::move(loaded);
+  } else if (!DefaultPolicyModel(&model).ok()) {
+    picker_ = NewTieredPicker(options_);
+    Log("compaction=learned: this build has no built-in policy model; using the tiered picker");
+    return Status::OK();
+  }
+  picker_ = NewLearnedPicker(options_, std::move(model), dial);
+  return Status::OK();
 }
 
 Status DBImpl::Recover(VersionEdit* edit) {

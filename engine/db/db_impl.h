@@ -104,6 +104,8 @@ class DBImpl final : public DB {
 
   // Recovery (db_impl.cc).
   Status Recover(VersionEdit* edit) REQUIRES(mutex_);
+  // The picker `compaction` names (for learned: the model and the dial).
+  Status CreatePicker() REQUIRES(mutex_);
   Status ReplayLog(uint64_t number, bool newest, SequenceNumber* max_sequence) REQUIRES(mutex_);
   // Syncs the replayed logs (after a kill their data may be only in the OS
   // cache) and starts a new log; the recovered memtable stays active.

@@ -8,6 +8,8 @@
 //   firn.levels       one line per level: "level runs files bytes"
 //   firn.events       the last background events, one per line
 //   firn.picker       name of the compaction picker in use
+//   firn.policy.decisions  the picker's last decisions with candidates and
+//                     scores (learned picker)
 // The JSON is written by hand: fixed identifier keys and integer values
 // only, so no escaping is ever needed and the library stays small.
 #include <cinttypes>
@@ -169,6 +171,9 @@ bool DBImpl::GetProperty(std::string_view name, std::string* value) {
     for (const std::string& line : event_log_) *value += line + "\n";
   } else if (name == "firn.picker") {
     *value = picker_->Name();
+  } else if (name == "firn.policy.decisions") {
+    *value = picker_->Explain();
+    if (value->empty()) *value = std::string("policy: ") + picker_->Name() + " (static)\n";
   } else if (name == "firn.tree") {
     *value = versions_->current()->DebugString();
   } else {

@@ -114,6 +114,7 @@ class Table {
 
  private:
   struct Rep;
+  class Iter;  // the two-level iterator NewIterator returns
   explicit Table(std::unique_ptr<Rep> rep);
   std::unique_ptr<Rep> rep_;
 };

@@ -2,6 +2,8 @@
 // OptionsToString) and range checks (Options::Validate); see firn/options.h.
 #include "firn/options.h"
 
+#include "policy/features.h"
+
 #include <cstdint>
 #include <limits>
 #include <string>
@@ -281,6 +283,9 @@ Status Options::Validate() const {
   if (HasLineBreak(policy_objective)) {
     return Status::InvalidArgument("option 'policy_objective' contains a line break");
   }
+  ObjectiveDial dial;
+  Status dial_status = ParseObjectiveDial(policy_objective, &dial);
+  if (!dial_status.ok()) return dial_status;
   return Status::OK();
 }
 

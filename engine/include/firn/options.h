@@ -12,6 +12,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -19,6 +20,7 @@
 
 namespace firn {
 
+class CompactionPicker;
 class Env;
 class Snapshot;
 
@@ -80,6 +82,10 @@ struct Options {
   // checks the objective's syntax.
   std::string policy_model;
   std::string policy_objective = "wear=2,read=1,space=1";
+  // Advanced (C++ only, not settable by name): a picker that replaces the
+  // one `compaction` names, for experiments and tests. The guardrails still
+  // apply to it. Shared so the caller may keep a handle to it.
+  std::shared_ptr<CompactionPicker> compaction_picker;
 
   // Writes slow down when this many memtable bytes wait to be flushed
   // (in addition to the active memtable) and stop when twice that waits.

@@ -1,0 +1,167 @@
+// sst/format.cc: see format.h and docs/format-sst.md.
+#include "sst/format.h"
+
+#include <lz4.h>
+
+#include <cassert>
+#include <limits>
+
+#include "port/env.h"
+#include "sst/table.h"
+#include "util/coding.h"
+#include "util/hash.h"
+
+namespace firn {
+
+namespace {
+
+// LZ4 never expands more than 255:1 (a match length grows by at most 255
+// per input byte); a larger claimed size is corruption, and rejecting it
+// keeps a damaged size field from causing a huge allocation.
+constexpr uint64_t kMaxLZ4Ratio = 255;
+constexpr uint64_t kLZ4RatioSlack = 64;
+
+uint32_t BlockChecksum(std::string_view stored, char type) {
+  return Checksum32(stored, std::string_view(&type, 1));
+}
+
+}  // namespace
+
+void BlockHandle::EncodeTo(std::string* dst) const {
+  PutVarint64(dst, offset_);
+  PutVarint64(dst, size_);
+}
+
+bool BlockHandle::DecodeFrom(std::string_view* input) {
+  return GetVarint64(input, &offset_) && GetVarint64(input, &size_);
+}
+
+bool BlockHandle::FitsBelow(uint64_t limit) const {
+  return offset_ <= limit && size_ <= limit - offset_ &&
+         kBlockTrailerSize <= limit - offset_ - size_;
+}
+
+void Footer::EncodeTo(std::string* dst) const {
+  const size_t start = dst->size();
+  index_handle.EncodeTo(dst);
+  filter_handle.EncodeTo(dst);
+  dst->resize(start + kHandleAreaLength, '\0');
+  PutFixed32(dst, kTableFormatVersion);
+  PutFixed64(dst, kTableMagicNumber);
+}
+
+Status Footer::DecodeFrom(std::string_view input, const std::string& fname,
+                          uint64_t footer_offset) {
+  if (input.size() != kEncodedLength) {
+    return CorruptionAt(fname, "short footer", footer_offset);
+  }
+  const uint64_t magic = DecodeFixed64(input.data() + kHandleAreaLength + 4);
+  if (magic != kTableMagicNumber) {
+    return CorruptionAt(fname, "bad magic number", footer_offset + kHandleAreaLength + 4);
+  }
+  const uint32_t version = DecodeFixed32(input.data() + kHandleAreaLength);
+  if (version == 0) {
+    return CorruptionAt(fname, "bad format version 0", footer_offset + kHandleAreaLength);
+  }
+  if (version > kTableFormatVersion) {
+    return Status::InvalidArgument(
+        fname, "unsupported SST format version " + std::to_string(version) +
+                   " (this reader knows version " +
+                   std::to_string(kTableFormatVersion) + ")");
+  }
+  std::string_view handles = input.substr(0, kHandleAreaLength);
+  if (!index_handle.DecodeFrom(&handles) || !filter_handle.DecodeFrom(&handles)) {
+    return CorruptionAt(fname, "bad block handle in footer", footer_offset);
+  }
+  return Status::OK();
+}
+
+Status CorruptionAt(std::string_view fname, std::string_view what, uint64_t offset) {
+  std::string msg(what);
+  msg.append(" at offset ");
+  msg.append(std::to_string(offset));
+  return Status::Corruption(fname, msg);
+}
+
+void EncodeBlock(std::string_view raw, bool try_lz4, std::string* dst,
+                 uint64_t* stored_size) {
+  assert(raw.size() <= std::numeric_limits<uint32_t>::max());
+  const size_t start = dst->size();
+  char type = static_cast<char>(kNoCompressionBlock);
+  if (try_lz4 && !raw.empty() && raw.size() <= LZ4_MAX_INPUT_SIZE) {
+    const int src_size = static_cast<int>(raw.size());
+    const int bound = LZ4_compressBound(src_size);
+    dst->resize(start + static_cast<size_t>(bound));
+    const int n = LZ4_compress_default(raw.data(), dst->data() + start, src_size, bound);
+    if (n > 0 && static_cast<size_t>(n) <= raw.size() - raw.size() / 8) {
+      type = static_cast<char>(kLZ4CompressionBlock);
+      dst->resize(start + static_cast<size_t>(n));
+    } else {
+      dst->resize(start);
+    }
+  }
+  if (type == static_cast<char>(kNoCompressionBlock)) dst->append(raw.data(), raw.size());
+  const std::string_view stored(dst->data() + start, dst->size() - start);
+  *stored_size = stored.size();
+  const uint32_t checksum = BlockChecksum(stored, type);
+  dst->push_back(type);
+  PutFixed32(dst, static_cast<uint32_t>(raw.size()));
+  PutFixed32(dst, checksum);
+}
+
+Status ReadBlock(const RandomAccessFile* file, uint64_t file_size,
+                 const std::string& fname, const BlockHandle& handle,
+                 bool verify_checksum, std::string* contents, ReadStats* stats) {
+  const uint64_t offset = handle.offset();
+  if (!handle.FitsBelow(file_size) ||
+      handle.size() > std::numeric_limits<size_t>::max() - kBlockTrailerSize) {
+    return CorruptionAt(fname, "block handle outside the file", offset);
+  }
+  const size_t n = static_cast<size_t>(handle.size());
+  std::string buf(n + kBlockTrailerSize, '\0');
+  std::string_view result;
+  Status s = file->Read(offset, buf.size(), &result, buf.data());
+  if (!s.ok()) return s;
+  if (stats != nullptr) stats->bytes_read += result.size();
+  if (result.size() != buf.size()) {
+    return CorruptionAt(fname, "truncated block read", offset);
+  }
+  if (result.data() != buf.data()) buf.assign(result.data(), result.size());
+
+  const std::string_view stored(buf.data(), n);
+  const char* trailer = buf.data() + n;
+  const char type = trailer[0];
+  const uint32_t uncompressed_size = DecodeFixed32(trailer + 1);
+  if (verify_checksum && DecodeFixed32(trailer + 5) != BlockChecksum(stored, type)) {
+    return CorruptionAt(fname, "block checksum mismatch", offset);
+  }
+  switch (static_cast<uint8_t>(type)) {
+    case kNoCompressionBlock:
+      if (uncompressed_size != n) {
+        return CorruptionAt(fname, "bad uncompressed size in block trailer", offset + n);
+      }
+      buf.resize(n);
+      contents->swap(buf);
+      return Status::OK();
+    case kLZ4CompressionBlock: {
+      if (n > static_cast<uint64_t>(LZ4_MAX_INPUT_SIZE) ||
+          uncompressed_size > static_cast<uint64_t>(LZ4_MAX_INPUT_SIZE) ||
+          uncompressed_size > kMaxLZ4Ratio * n + kLZ4RatioSlack) {
+        return CorruptionAt(fname, "bad uncompressed size in block trailer", offset + n);
+      }
+      contents->resize(uncompressed_size);
+      const int got = LZ4_decompress_safe(stored.data(), contents->data(),
+                                          static_cast<int>(n),
+                                          static_cast<int>(uncompressed_size));
+      if (got < 0 || static_cast<uint32_t>(got) != uncompressed_size) {
+        contents->clear();
+        return CorruptionAt(fname, "bad LZ4 block contents", offset);
+      }
+      return Status::OK();
+    }
+    default:
+      return CorruptionAt(fname, "unknown block compression type", offset + n);
+  }
+}
+
+}  // namespace firn

@@ -1,0 +1,483 @@
+// port/env_posix.cc: Env::Default(), files on a POSIX file system.
+//
+// Every descriptor is opened O_CLOEXEC so a forked child never inherits a
+// database file or the lock. Offsets are off_t, which the build makes 64
+// bits wide (_FILE_OFFSET_BITS=64, set by meson) also on 32-bit ARM; the
+// static_assert below refuses a build where it is not. Offsets never pass
+// through size_t or long.
+//
+// Errors: "<operation> <path>: <strerror>". ENOENT maps to NotFound,
+// ENOSPC/EDQUOT to NoSpace, every other errno to IOError.
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <limits>
+#include <set>
+#include <string>
+#include <thread>
+
+#include "port/env.h"
+#include "port/port.h"
+
+static_assert(sizeof(off_t) >= 8,
+              "firn needs a 64-bit off_t: build with -D_FILE_OFFSET_BITS=64");
+
+namespace firn {
+
+namespace {
+
+// Appends are gathered here before a write(2); a WAL of small records then
+// costs one system call per 64 KiB rather than one per record.
+constexpr size_t kWritableFileBufferSize = 64 * 1024;
+
+constexpr uint64_t kMaxOffset = static_cast<uint64_t>(std::numeric_limits<off_t>::max());
+
+// strerror_r comes in two flavours: GNU returns the message, XSI fills the
+// buffer and returns an int. Overloading on the return type accepts either.
+[[maybe_unused]] const char* StrerrorResult(int /*xsi_rc*/, const char* buf) { return buf; }
+[[maybe_unused]] const char* StrerrorResult(const char* gnu_msg, const char* /*buf*/) {
+  return gnu_msg;
+}
+
+std::string ErrnoMessage(int err) {
+  char buf[256];
+  buf[0] = '\0';
+  return std::string(StrerrorResult(strerror_r(err, buf, sizeof(buf)), buf));
+}
+
+Status PosixError(const std::string& context, int err) {
+  const std::string cause = ErrnoMessage(err);
+  switch (err) {
+    case ENOENT:
+      return Status::NotFound(context, cause);
+    case ENOSPC:
+#if defined(EDQUOT) && EDQUOT != ENOSPC
+    case EDQUOT:
+#endif
+      return Status::NoSpace(context, cause);
+    default:
+      return Status::IOError(context, cause);
+  }
+}
+
+// Makes fd's data durable. fdatasync skips metadata that reading the data
+// back does not need; where it is missing (macOS), F_FULLFSYNC also flushes
+// the drive's cache, with fsync as the fallback.
+// A failed sync leaves the file in an unknown state (the kernel may have
+// dropped the dirty pages); callers must not retry and trust a later OK.
+Status SyncFd(int fd, const std::string& fname) {
+  int rc;
+#if defined(__APPLE__)
+  do {
+    rc = ::fcntl(fd, F_FULLFSYNC);
+  } while (rc != 0 && errno == EINTR);
+  if (rc == 0) return Status::OK();
+  do {
+    rc = ::fsync(fd);
+  } while (rc != 0 && errno == EINTR);
+#elif defined(_POSIX_SYNCHRONIZED_IO) && _POSIX_SYNCHRONIZED_IO > 0
+  do {
+    rc = ::fdatasync(fd);
+  } while (rc != 0 && errno == EINTR);
+#else
+  do {
+    rc = ::fsync(fd);
+  } while (rc != 0 && errno == EINTR);
+#endif
+  if (rc != 0) return PosixError("sync " + fname, errno);
+  return Status::OK();
+}
+
+// Thread safety: one reader at a time (SequentialFile contract).
+class PosixSequentialFile final : public SequentialFile {
+ public:
+  PosixSequentialFile(std::string fname, int fd) : fname_(std::move(fname)), fd_(fd) {}
+  ~PosixSequentialFile() override { ::close(fd_); }
+
+  Status Read(size_t n, std::string_view* result, char* scratch) override {
+    size_t got = 0;
+    while (got < n) {
+      ssize_t r = ::read(fd_, scratch + got, n - got);
+      if (r < 0) {
+        if (errno == EINTR) continue;
+        *result = std::string_view();
+        return PosixError("read " + fname_, errno);
+      }
+      if (r == 0) break;
+      got += static_cast<size_t>(r);
+    }
+    *result = std::string_view(scratch, got);
+    return Status::OK();
+  }
+
+  Status Skip(uint64_t n) override {
+    if (n > kMaxOffset) return Status::InvalidArgument("skip " + fname_, "offset too large");
+    if (::lseek(fd_, static_cast<off_t>(n), SEEK_CUR) == static_cast<off_t>(-1)) {
+      return PosixError("skip " + fname_, errno);
+    }
+    return Status::OK();
+  }
+
+ private:
+  const std::string fname_;
+  const int fd_;
+};
+
+// Thread safety: Read may be called concurrently; pread keeps no shared
+// file position.
+class PosixRandomAccessFile final : public RandomAccessFile {
+ public:
+  PosixRandomAccessFile(std::string fname, int fd) : fname_(std::move(fname)), fd_(fd) {}
+  ~PosixRandomAccessFile() override { ::close(fd_); }
+
+  Status Read(uint64_t offset, size_t n, std::string_view* result,
+              char* scratch) const override {
+    *result = std::string_view();
+    if (offset > kMaxOffset || n > kMaxOffset - offset) {
+      return Status::InvalidArgument("read " + fname_, "offset too large");
+    }
+    size_t got = 0;
+    while (got < n) {
+      ssize_t r = ::pread(fd_, scratch + got, n - got, static_cast<off_t>(offset + got));
+      if (r < 0) {
+        if (errno == EINTR) continue;
+        return PosixError("read " + fname_, errno);
+      }
+      if (r == 0) break;
+      got += static_cast<size_t>(r);
+    }
+    *result = std::string_view(scratch, got);
+    return Status::OK();
+  }
+
+ private:
+  const std::string fname_;
+  const int fd_;
+};
+
+// Invariant: buf_[0, pos_) holds appended bytes not yet handed to the OS;
+// fd_ < 0 once closed.
+// After a failed Append the file holds an unspecified prefix of the data;
+// callers treat the file as broken. A failed Flush keeps the bytes the OS
+// did not take, so a later Flush retries them.
+// Thread safety: one thread at a time.
+class PosixWritableFile final : public WritableFile {
+ public:
+  PosixWritableFile(std::string fname, int fd) : fname_(std::move(fname)), fd_(fd) {}
+  ~PosixWritableFile() override {
+    if (fd_ >= 0) Close().IgnoreError();
+  }
+
+  Status Append(std::string_view data) override {
+    if (fd_ < 0) return Status::IOError("append " + fname_, "file is closed");
+    size_t copy = std::min(data.size(), kWritableFileBufferSize - pos_);
+    std::memcpy(buf_ + pos_, data.data(), copy);
+    pos_ += copy;
+    data.remove_prefix(copy);
+    if (data.empty()) return Status::OK();
+
+    Status s = FlushBuffer();
+    if (!s.ok()) return s;
+    if (data.size() < kWritableFileBufferSize) {
+      std::memcpy(buf_, data.data(), data.size());
+      pos_ = data.size();
+      return Status::OK();
+    }
+    size_t written = 0;
+    return WriteFully(data.data(), data.size(), &written);
+  }
+
+  Status Flush() override {
+    if (fd_ < 0) return Status::IOError("flush " + fname_, "file is closed");
+    return FlushBuffer();
+  }
+
+  Status Sync() override {
+    if (fd_ < 0) return Status::IOError("sync " + fname_, "file is closed");
+    Status s = FlushBuffer();
+    if (!s.ok()) return s;
+    return SyncFd(fd_, fname_);
+  }
+
+  Status Close() override {
+    if (fd_ < 0) return Status::OK();
+    Status s = FlushBuffer();
+    if (::close(fd_) != 0 && s.ok()) s = PosixError("close " + fname_, errno);
+    fd_ = -1;
+    pos_ = 0;
+    return s;
+  }
+
+ private:
+  // Writes all of data, retrying on EINTR and partial writes. *written is
+  // the number of bytes the OS took, also on failure.
+  Status WriteFully(const char* data, size_t size, size_t* written) {
+    *written = 0;
+    while (*written < size) {
+      ssize_t w = ::write(fd_, data + *written, size - *written);
+      if (w < 0) {
+        if (errno == EINTR) continue;
+        return PosixError("write " + fname_, errno);
+      }
+      *written += static_cast<size_t>(w);
+    }
+    return Status::OK();
+  }
+
+  Status FlushBuffer() {
+    if (pos_ == 0) return Status::OK();
+    size_t written = 0;
+    Status s = WriteFully(buf_, pos_, &written);
+    if (written < pos_ && written > 0) std::memmove(buf_, buf_ + written, pos_ - written);
+    pos_ -= written;
+    return s;
+  }
+
+  const std::string fname_;
+  int fd_;
+  size_t pos_ = 0;
+  char buf_[kWritableFileBufferSize];
+};
+
+// fcntl locks belong to the process, so a second F_SETLK from the same
+// process succeeds; this table makes a second lock of the same path (as
+// spelled) in this process fail with Busy. Never destroyed, so a lock
+// released during static destruction still finds it.
+// Thread safety: mu guards held.
+struct LockTable {
+  port::Mutex mu;
+  std::set<std::string> held GUARDED_BY(mu);
+};
+
+LockTable* Locks() {
+  static LockTable* table = new LockTable;
+  return table;
+}
+
+// Holds the fcntl lock and the path's entry in the lock table until
+// released (by UnlockFile or by destruction).
+// Caveat of fcntl locks: closing ANY descriptor of the file in this process
+// drops the lock, so nothing else should open the lock file.
+class PosixFileLock final : public FileLock {
+ public:
+  PosixFileLock(std::string fname, int fd) : fname_(std::move(fname)), fd_(fd) {}
+  ~PosixFileLock() override { Release().IgnoreError(); }
+
+  Status Release() {
+    if (fd_ < 0) return Status::OK();
+    Status s;
+    struct flock fl = {};
+    fl.l_type = F_UNLCK;
+    fl.l_whence = SEEK_SET;
+    if (::fcntl(fd_, F_SETLK, &fl) != 0) s = PosixError("unlock " + fname_, errno);
+    ::close(fd_);
+    fd_ = -1;
+    LockTable* table = Locks();
+    port::MutexLock l(&table->mu);
+    table->held.erase(fname_);
+    return s;
+  }
+
+ private:
+  const std::string fname_;
+  int fd_;
+};
+
+// Thread safety: stateless apart from the lock table; any thread.
+class PosixEnv final : public Env {
+ public:
+  Status NewSequentialFile(const std::string& fname,
+                           std::unique_ptr<SequentialFile>* result) override {
+    result->reset();
+    int fd = ::open(fname.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return PosixError("open " + fname, errno);
+    *result = std::make_unique<PosixSequentialFile>(fname, fd);
+    return Status::OK();
+  }
+
+  Status NewRandomAccessFile(const std::string& fname,
+                             std::unique_ptr<RandomAccessFile>* result) override {
+    result->reset();
+    int fd = ::open(fname.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return PosixError("open " + fname, errno);
+    *result = std::make_unique<PosixRandomAccessFile>(fname, fd);
+    return Status::OK();
+  }
+
+  Status NewWritableFile(const std::string& fname,
+                         std::unique_ptr<WritableFile>* result) override {
+    return OpenForWrite(fname, O_TRUNC, result);
+  }
+
+  Status NewAppendableFile(const std::string& fname,
+                           std::unique_ptr<WritableFile>* result) override {
+    return OpenForWrite(fname, O_APPEND, result);
+  }
+
+  bool FileExists(const std::string& fname) override {
+    return ::access(fname.c_str(), F_OK) == 0;
+  }
+
+  Status GetChildren(const std::string& dir, std::vector<std::string>* result) override {
+    result->clear();
+    int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) return PosixError("list dir " + dir, errno);
+    DIR* d = ::fdopendir(fd);
+    if (d == nullptr) {
+      Status s = PosixError("list dir " + dir, errno);
+      ::close(fd);
+      return s;
+    }
+    Status s;
+    while (true) {
+      errno = 0;
+      struct dirent* entry = ::readdir(d);
+      if (entry == nullptr) {
+        if (errno != 0) s = PosixError("list dir " + dir, errno);
+        break;
+      }
+      if (std::strcmp(entry->d_name, ".") == 0 || std::strcmp(entry->d_name, "..") == 0) {
+        continue;
+      }
+      result->emplace_back(entry->d_name);
+    }
+    ::closedir(d);
+    return s;
+  }
+
+  Status RemoveFile(const std::string& fname) override {
+    if (::unlink(fname.c_str()) != 0) return PosixError("remove " + fname, errno);
+    return Status::OK();
+  }
+
+  Status RenameFile(const std::string& src, const std::string& target) override {
+    if (::rename(src.c_str(), target.c_str()) != 0) {
+      return PosixError("rename " + src + " to " + target, errno);
+    }
+    return Status::OK();
+  }
+
+  Status CreateDir(const std::string& dir) override {
+    if (::mkdir(dir.c_str(), 0755) == 0) return Status::OK();
+    int err = errno;
+    if (err == EEXIST) {
+      struct stat st;
+      if (::stat(dir.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) return Status::OK();
+      return Status::IOError("create dir " + dir, "exists and is not a directory");
+    }
+    return PosixError("create dir " + dir, err);
+  }
+
+  Status RemoveDir(const std::string& dir) override {
+    if (::rmdir(dir.c_str()) != 0) return PosixError("remove dir " + dir, errno);
+    return Status::OK();
+  }
+
+  Status SyncDir(const std::string& dir) override {
+    int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) return PosixError("sync dir " + dir, errno);
+    int rc;
+    do {
+      rc = ::fsync(fd);
+    } while (rc != 0 && errno == EINTR);
+    Status s;
+    if (rc != 0) s = PosixError("sync dir " + dir, errno);
+    ::close(fd);
+    return s;
+  }
+
+  Status GetFileSize(const std::string& fname, uint64_t* size) override {
+    struct stat st;
+    if (::stat(fname.c_str(), &st) != 0) {
+      *size = 0;
+      return PosixError("stat " + fname, errno);
+    }
+    *size = static_cast<uint64_t>(st.st_size);
+    return Status::OK();
+  }
+
+  Status GetFreeSpace(const std::string& path, uint64_t* bytes) override {
+    struct statvfs st;
+    if (::statvfs(path.c_str(), &st) != 0) {
+      *bytes = 0;
+      return PosixError("statvfs " + path, errno);
+    }
+    *bytes = static_cast<uint64_t>(st.f_bavail) * static_cast<uint64_t>(st.f_frsize);
+    return Status::OK();
+  }
+
+  Status LockFile(const std::string& fname, std::unique_ptr<FileLock>* lock) override {
+    lock->reset();
+    LockTable* table = Locks();
+    {
+      port::MutexLock l(&table->mu);
+      if (!table->held.insert(fname).second) {
+        return Status::Busy("lock " + fname, "already held by this process");
+      }
+    }
+    int fd = ::open(fname.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) {
+      Status s = PosixError("lock " + fname, errno);
+      port::MutexLock l(&table->mu);
+      table->held.erase(fname);
+      return s;
+    }
+    struct flock fl = {};
+    fl.l_type = F_WRLCK;
+    fl.l_whence = SEEK_SET;
+    if (::fcntl(fd, F_SETLK, &fl) != 0) {
+      int err = errno;
+      ::close(fd);
+      port::MutexLock l(&table->mu);
+      table->held.erase(fname);
+      if (err == EACCES || err == EAGAIN) {
+        return Status::Busy("lock " + fname, "already held by another process");
+      }
+      return PosixError("lock " + fname, err);
+    }
+    *lock = std::make_unique<PosixFileLock>(fname, fd);
+    return Status::OK();
+  }
+
+  // REQUIRES: lock came from this Env's LockFile.
+  Status UnlockFile(std::unique_ptr<FileLock> lock) override {
+    if (lock == nullptr) return Status::InvalidArgument("unlock", "no lock given");
+    return static_cast<PosixFileLock*>(lock.get())->Release();
+  }
+
+  uint64_t NowMicros() override {
+    auto now = std::chrono::steady_clock::now().time_since_epoch();
+    return static_cast<uint64_t>(
+        std::chrono::duration_cast<std::chrono::microseconds>(now).count());
+  }
+
+  void SleepMicros(uint64_t micros) override {
+    std::this_thread::sleep_for(std::chrono::microseconds(micros));
+  }
+
+ private:
+  Status OpenForWrite(const std::string& fname, int mode_flag,
+                      std::unique_ptr<WritableFile>* result) {
+    result->reset();
+    int fd = ::open(fname.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | mode_flag, 0644);
+    if (fd < 0) return PosixError("open " + fname, errno);
+    *result = std::make_unique<PosixWritableFile>(fname, fd);
+    return Status::OK();
+  }
+};
+
+}  // namespace
+
+Env* Env::Default() {
+  static PosixEnv* env = new PosixEnv;
+  return env;
+}
+
+}  // namespace firn
