@@ -1,0 +1,410 @@
+// Tests of the learned compaction policy's runtime: the int4 kernel against
+// a float reference, the model file format, candidate enumeration, and the
+// guardrails under adversarial pickers.
+#include <doctest/doctest.h>
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "compaction/compaction.h"
+#include "compaction/picker.h"
+#include "db/dbformat.h"
+#include "firn/db.h"
+#include "policy/features.h"
+#include "policy/int4_mlp.h"
+#include "policy/learned_picker.h"
+#include "policy/model.h"
+#include "port/env.h"
+#include "util/hash.h"
+#include "util/random.h"
+#include "version/version.h"
+
+using namespace firn;
+
+namespace {
+
+// A random model of the shipped shape (32 -> 16 -> 8 -> 1) whose
+// requantization keeps activations in range.
+PolicyModel RandomModel(uint64_t seed) {
+  Random rnd(seed);
+  const int shape[] = {kGlobalFeatures + kCandidateFeatures, 16, 8, 1};
+  std::vector<MlpLayer> layers;
+  for (int l = 0; l < 3; ++l) {
+    MlpLayer L;
+    L.inputs = shape[l];
+    L.outputs = shape[l + 1];
+    for (int i = 0; i < L.inputs * L.outputs; ++i) {
+      L.weights.push_back(static_cast<int8_t>(static_cast<int>(rnd.Uniform(16)) - 8));
+    }
+    // Scales chosen so that activations stay mostly inside 0..127, as a
+    // trained model's do.
+    for (int j = 0; j < L.outputs; ++j) {
+      L.bias.push_back(static_cast<int32_t>(rnd.Uniform(2001)) - 1000);
+      L.mult.push_back(static_cast<int32_t>(16 + rnd.Uniform(48)));
+      L.shift.push_back(static_cast<uint8_t>(l == 0 ? 14 : 12));
+    }
+    layers.push_back(std::move(L));
+  }
+  PolicyModel m;
+  m.schema_version = kFeatureSchemaVersion;
+  m.global_features = kGlobalFeatures;
+  m.candidate_features = kCandidateFeatures;
+  REQUIRE(m.mlp.Init(std::move(layers)).ok());
+  return m;
+}
+
+FileMetaData MakeFile(uint64_t number, uint64_t lo, uint64_t hi, uint64_t bytes,
+                      uint64_t deletions = 0) {
+  FileMetaData f;
+  f.number = number;
+  f.file_size = bytes;
+  char a[16], b[16];
+  std::snprintf(a, sizeof(a), "%08llu", static_cast<unsigned long long>(lo));
+  std::snprintf(b, sizeof(b), "%08llu", static_cast<unsigned long long>(hi));
+  f.smallest = MakeInternalKey(a, 100, kTypeValue);
+  f.largest = MakeInternalKey(b, 1, kTypeValue);
+  f.num_entries = bytes / 100;
+  f.num_deletions = deletions;
+  return f;
+}
+
+// A tree with several runs per level and many files: the shape the
+// candidate enumeration and the kernel see in the field.
+std::shared_ptr<Version> RandomTree(uint64_t seed, int levels = 5) {
+  Random rnd(seed);
+  VersionEdit edit;
+  uint64_t number = 10, run_id = 1;
+  for (int l = levels - 1; l >= 0; --l) {
+    int runs = static_cast<int>(rnd.Uniform(4));
+    for (int r = 0; r < runs; ++r) {
+      uint64_t key = 0;
+      int files = 1 + static_cast<int>(rnd.Uniform(6));
+      for (int f = 0; f < files; ++f) {
+        uint64_t lo = key + rnd.Uniform(100);
+        uint64_t hi = lo + 1 + rnd.Uniform(1000);
+        key = hi + 1;
+        edit.AddFile(l, run_id, MakeFile(number++, lo, hi, 1000 + rnd.Uniform(1 << 20),
+                                         rnd.OneIn(3) ? rnd.Uniform(50) : 0));
+      }
+      run_id++;
+    }
+  }
+  std::shared_ptr<Version> v;
+  REQUIRE(Version::Apply(Version(levels), edit, &v).ok());
+  return v;
+}
+
+WorkloadStats SomeStats(uint64_t seed) {
+  Random rnd(seed);
+  WorkloadStats w;
+  w.now_micros = 1000000000ull;
+  w.write_rate = static_cast<double>(rnd.Uniform(100000));
+  w.read_rate = static_cast<double>(rnd.Uniform(100000));
+  w.scan_rate = static_cast<double>(rnd.Uniform(100));
+  w.delete_rate = static_cast<double>(rnd.Uniform(1000));
+  w.micros_since_last_compaction = rnd.Uniform(100000000);
+  w.pending_flush_bytes = rnd.Uniform(8 << 20);
+  w.free_space_bytes = rnd.Uniform(1ull << 32);
+  return w;
+}
+
+std::string Key(int i) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "key%08d", i);
+  return buf;
+}
+
+}  // namespace
+
+TEST_CASE("IntegerKernelMatchesFloatReferenceOnRecordedFeatures") {
+  PolicyLimits limits;
+  limits.num_levels = 5;
+  int agree = 0, decisions = 0;
+  double worst = 0;
+  for (uint64_t seed = 1; seed <= 40; ++seed) {
+    PolicyModel model = RandomModel(seed);
+    std::shared_ptr<Version> v = RandomTree(seed * 7);
+    DecisionInput input;
+    BuildDecisionInput(ShapeOf(*v, 2000000000ull), SomeStats(seed), limits, ObjectiveDial(),
+                       &input);
+    REQUIRE(!input.candidates.empty());
+    int32_t scores[kMaxCandidates];
+    int best = DecidePolicy(model, input, scores);
+    double best_float_score = -1e300, chosen_float_score = 0;
+    for (size_t c = 0; c < input.candidates.size(); ++c) {
+      int8_t x[kGlobalFeatures + kCandidateFeatures];
+      std::copy(input.global.begin(), input.global.end(), x);
+      std::copy(input.candidates[c].features.begin(), input.candidates[c].features.end(),
+                x + kGlobalFeatures);
+      // The shared-prefix path and the plain path give the same integer.
+      CHECK(model.mlp.Score(x) == scores[c]);
+      double f = model.mlp.ScoreFloat(x);
+      // Integer rounding (floor per activation, saturation at 127) keeps
+      // the score close to the float network's.
+      double err = std::abs(f - scores[c]) / std::max(1000.0, std::abs(f));
+      worst = std::max(worst, err);
+      CHECK_MESSAGE(err <= 0.15, "float " << f << " int " << scores[c]);
+      best_float_score = std::max(best_float_score, f);
+      if (static_cast<int>(c) == best) chosen_float_score = f;
+    }
+    // The integer decision is the float decision, or one the float network
+    // scores within 5% of its best.
+    bool same = chosen_float_score >= best_float_score -
+                                          0.05 * std::max(1000.0, std::abs(best_float_score));
+    decisions++;
+    if (same) agree++;
+  }
+  MESSAGE("argmax agreement " << agree << "/" << decisions << ", worst relative error " << worst);
+  CHECK(agree * 20 >= decisions * 19);
+}
+
+TEST_CASE("CandidatesAreValidAfterPrepareAndWaitComesFirst") {
+  PolicyLimits limits;
+  limits.num_levels = 5;
+  for (uint64_t seed = 1; seed <= 60; ++seed) {
+    std::shared_ptr<Version> v = RandomTree(seed);
+    DecisionInput input;
+    BuildDecisionInput(ShapeOf(*v, 2000000000ull), SomeStats(seed), limits, ObjectiveDial(),
+                       &input);
+    REQUIRE(input.candidates.size() <= static_cast<size_t>(kMaxCandidates));
+    REQUIRE(input.candidates[0].wait);
+    CHECK(input.candidates[0].features[0] == 127);
+    for (size_t c = 1; c < input.candidates.size(); ++c) {
+      CHECK(!input.candidates[c].wait);
+      CHECK(input.candidates[c].features[0] == 0);
+      for (int8_t f : input.candidates[c].features) CHECK(f >= 0);
+      std::unique_ptr<Compaction> comp;
+      Status s = Compaction::Prepare(*v, input.candidates[c].request, &comp);
+      CHECK_MESSAGE(s.ok(), input.candidates[c].request.reason << ": " << s.ToString());
+    }
+    for (int8_t g : input.global) CHECK(g >= 0);
+  }
+}
+
+TEST_CASE("ModelFileRoundTripsAndFitsInTwoKiB") {
+  PolicyModel m = RandomModel(3);
+  std::string bytes = EncodePolicyModel(m);
+  CHECK(bytes.size() <= 2048);
+  PolicyModel back;
+  REQUIRE(DecodePolicyModel(bytes, "test.model", &back).ok());
+  REQUIRE(back.mlp.layers().size() == m.mlp.layers().size());
+  for (size_t l = 0; l < m.mlp.layers().size(); ++l) {
+    CHECK(back.mlp.layers()[l].weights == m.mlp.layers()[l].weights);
+    CHECK(back.mlp.layers()[l].bias == m.mlp.layers()[l].bias);
+    CHECK(back.mlp.layers()[l].mult == m.mlp.layers()[l].mult);
+    CHECK(back.mlp.layers()[l].shift == m.mlp.layers()[l].shift);
+  }
+  CHECK(EncodePolicyModel(back) == bytes);
+}
+
+TEST_CASE("DamagedModelFileIsRejectedNeverHalfLoaded") {
+  std::string bytes = EncodePolicyModel(RandomModel(5));
+  for (size_t i = 0; i < bytes.size(); ++i) {
+    for (int bit : {0, 5}) {
+      std::string bad = bytes;
+      bad[i] = static_cast<char>(bad[i] ^ (1 << bit));
+      PolicyModel m;
+      Status s = DecodePolicyModel(bad, "bad.model", &m);
+      REQUIRE(!s.ok());
+      CHECK(s.ToString().find("bad.model") != std::string::npos);
+    }
+  }
+  for (size_t n = 0; n < bytes.size(); n += 7) {
+    PolicyModel m;
+    CHECK(DecodePolicyModel(bytes.substr(0, n), "short.model", &m).IsCorruption());
+  }
+}
+
+TEST_CASE("NewerFormatOrOtherSchemaIsInvalidArgument") {
+  PolicyModel m = RandomModel(9);
+  m.schema_version = kFeatureSchemaVersion + 1;
+  PolicyModel out;
+  Status s = DecodePolicyModel(EncodePolicyModel(m), "other.model", &out);
+  CHECK(s.IsInvalidArgument());
+  CHECK(s.ToString().find("schema") != std::string::npos);
+  // Format version 2, re-checksummed.
+  std::string bytes = EncodePolicyModel(RandomModel(9));
+  bytes[4] = 2;
+  std::string body = bytes.substr(0, bytes.size() - 8);
+  std::string fixed = body;
+  uint64_t h = Hash64(body);
+  for (int i = 0; i < 8; ++i) fixed.push_back(static_cast<char>(h >> (8 * i)));
+  s = DecodePolicyModel(fixed, "v2.model", &out);
+  CHECK(s.IsInvalidArgument());
+  CHECK(s.ToString().find("newer") != std::string::npos);
+}
+
+TEST_CASE("OpenFailsOnMissingCorruptOrMismatchedModelFile") {
+  std::unique_ptr<Env> env = NewMemEnv();
+  Options o;
+  o.env = env.get();
+  o.compaction = CompactionStyle::kLearned;
+  std::unique_ptr<DB> db;
+  o.policy_model = "/models/missing.model";
+  Status s = DB::Open(o, "/db", &db);
+  CHECK(!s.ok());
+  CHECK(s.ToString().find("missing.model") != std::string::npos);
+
+  REQUIRE(env->CreateDir("/models").ok());
+  std::string bytes = EncodePolicyModel(RandomModel(11));
+  std::string bad = bytes;
+  bad[20] ^= 1;
+  REQUIRE(WriteStringToFile(env.get(), bad, "/models/bad.model", false).ok());
+  o.policy_model = "/models/bad.model";
+  s = DB::Open(o, "/db", &db);
+  CHECK(s.IsCorruption());
+
+  REQUIRE(WriteStringToFile(env.get(), bytes, "/models/good.model", false).ok());
+  o.policy_model = "/models/good.model";
+  s = DB::Open(o, "/db", &db);
+  REQUIRE_MESSAGE(s.ok(), s.ToString());
+  std::string picker;
+  REQUIRE(db->GetProperty("firn.picker", &picker));
+  CHECK(picker == "learned");
+
+  o.policy_objective = "wear=2,speed=3";
+  db.reset();
+  CHECK(DB::Open(o, "/db", &db).IsInvalidArgument());
+}
+
+namespace {
+
+// Pickers no model should be able to break the engine with.
+class AlwaysWait final : public CompactionPicker {
+ public:
+  const char* Name() const override { return "always-wait"; }
+  bool Pick(const TreeShape&, const WorkloadStats&, CompactionRequest*) override { return false; }
+};
+
+class AlwaysEverything final : public CompactionPicker {
+ public:
+  const char* Name() const override { return "always-largest"; }
+  bool Pick(const TreeShape& tree, const WorkloadStats&, CompactionRequest* r) override {
+    int deepest = tree.DeepestLevel();
+    if (deepest < 0 || tree.total_runs < 2) return false;
+    r->inputs.clear();
+    for (int l = 0; l <= deepest; ++l) {
+      for (const RunShape& rs : tree.levels[l].runs) r->inputs.push_back({l, rs.id, {}});
+    }
+    r->output_level = deepest;
+    r->reason = "adversary: everything";
+    return true;
+  }
+};
+
+class RandomPicker final : public CompactionPicker {
+ public:
+  explicit RandomPicker(uint64_t seed) : rnd_(seed) {}
+  const char* Name() const override { return "random"; }
+  bool Pick(const TreeShape& tree, const WorkloadStats&, CompactionRequest* r) override {
+    if (rnd_.OneIn(3)) return false;
+    r->inputs.clear();
+    int levels = static_cast<int>(tree.levels.size());
+    int n = 1 + static_cast<int>(rnd_.Uniform(3));
+    for (int i = 0; i < n; ++i) {
+      int l = static_cast<int>(rnd_.Uniform(levels));
+      const LevelShape& level = tree.levels[l];
+      if (level.runs.empty()) continue;
+      const RunShape& run = level.runs[rnd_.Uniform(level.runs.size())];
+      CompactionInputRun in{l, run.id, {}};
+      if (rnd_.OneIn(2) && !run.files.empty()) {
+        in.file_numbers.push_back(run.files[rnd_.Uniform(run.files.size())].number);
+      }
+      if (rnd_.OneIn(10)) in.file_numbers.push_back(999999);  // nonsense
+      r->inputs.push_back(in);
+    }
+    r->output_level = static_cast<int>(rnd_.Uniform(levels + 1)) - (rnd_.OneIn(10) ? 2 : 0);
+    r->reason = "adversary: random";
+    return !r->inputs.empty();
+  }
+
+ private:
+  Random rnd_;
+};
+
+void RunAdversary(std::shared_ptr<CompactionPicker> picker, bool expect_rejections) {
+  std::unique_ptr<Env> env = NewMemEnv();
+  Options o;
+  o.env = env.get();
+  o.memtable_bytes = 64 << 10;
+  o.sst_target_bytes = 64 << 10;
+  o.max_runs_per_level = 3;
+  o.num_levels = 4;
+  o.compaction_picker = picker;
+  std::unique_ptr<DB> db;
+  REQUIRE(DB::Open(o, "/db", &db).ok());
+  std::map<std::string, std::string> model;
+  Random rnd(77);
+  int max_runs_seen = 0;
+  for (int i = 0; i < 40000; ++i) {
+    std::string k = Key(static_cast<int>(rnd.Uniform(4000)));
+    if (rnd.OneIn(6)) {
+      REQUIRE(db->Delete(WriteOptions(), k).ok());
+      model.erase(k);
+    } else {
+      std::string v = std::to_string(i) + std::string(60, 'x');
+      REQUIRE(db->Put(WriteOptions(), k, v).ok());
+      model[k] = v;
+    }
+    if (i % 500 == 0) {
+      std::string levels;
+      REQUIRE(db->GetProperty("firn.levels", &levels));
+      size_t pos = 0;
+      while (pos < levels.size()) {
+        int level = 0, runs = 0;
+        std::sscanf(levels.c_str() + pos, "%d %d", &level, &runs);
+        max_runs_seen = std::max(max_runs_seen, runs);
+        pos = levels.find('\n', pos) + 1;
+      }
+    }
+  }
+  // Guardrail: writes stop at 3 x max_runs_per_level level-0 runs and the
+  // tiered rule takes over past 2 x, so no level ever holds more than 3 x.
+  CHECK(max_runs_seen <= 3 * o.max_runs_per_level);
+  std::string json;
+  REQUIRE(db->GetProperty("firn.stats.json", &json));
+  MESSAGE(std::string(picker->Name()) << ": max runs in a level " << max_runs_seen << "; " << json.substr(0, 300));
+  if (expect_rejections) CHECK(json.find("\"picker_rejections\":0,") == std::string::npos);
+  db.reset();
+  REQUIRE(DB::Open(o, "/db", &db).ok());
+  std::unique_ptr<Iterator> it(db->NewIterator(ReadOptions()));
+  auto m = model.begin();
+  for (it->SeekToFirst(); it->Valid(); it->Next(), ++m) {
+    REQUIRE(m != model.end());
+    REQUIRE(it->key() == m->first);
+    REQUIRE(it->value() == m->second);
+  }
+  CHECK(m == model.end());
+  CHECK(it->status().ok());
+}
+
+}  // namespace
+
+TEST_CASE("GuardrailsHoldAndNoDataIsLostUnderAlwaysWaitPicker") {
+  RunAdversary(std::make_shared<AlwaysWait>(), false);
+}
+
+TEST_CASE("GuardrailsHoldAndNoDataIsLostUnderAlwaysCompactEverythingPicker") {
+  RunAdversary(std::make_shared<AlwaysEverything>(), false);
+}
+
+TEST_CASE("GuardrailsHoldAndNoDataIsLostUnderRandomPicker") {
+  RunAdversary(std::make_shared<RandomPicker>(5), true);
+}
+
+TEST_CASE("ObjectiveDialParsesAndRejectsBadTerms") {
+  ObjectiveDial d;
+  REQUIRE(ParseObjectiveDial("wear=4,read=1,space=0", &d).ok());
+  CHECK(d.wear == 4);
+  CHECK(d.read == 1);
+  CHECK(d.space == 0);
+  REQUIRE(ParseObjectiveDial("read=3", &d).ok());
+  CHECK(d.wear == 2);
+  CHECK(d.read == 3);
+  CHECK(ParseObjectiveDial("wear=16", &d).IsInvalidArgument());
+  CHECK(ParseObjectiveDial("wear", &d).IsInvalidArgument());
+  CHECK(ParseObjectiveDial("wear=0,read=0,space=0", &d).IsInvalidArgument());
+  CHECK(ParseObjectiveDial("speed=1", &d).IsInvalidArgument());
+}
