@@ -57,7 +57,15 @@ class Int4Mlp {
 
  private:
   int32_t Finish(int32_t* acc) const;
+  // The shipped shape (<= 32 -> 16 -> 8 -> 1) has a fixed-width kernel.
+  bool IsShipShape() const;
+  void ScoreShapedFast(const int8_t* prefix, int prefix_len, const int8_t* const* suffixes,
+                       int suffix_len, int count, int32_t* scores) const;
   std::vector<MlpLayer> layers_;
+  // Each layer's weights transposed (input-major) and widened to int32,
+  // so the inner loop runs over outputs and vectorizes.
+  std::vector<std::vector<int32_t>> columns_;
+  std::vector<std::vector<int16_t>> columns16_;  // the same as int16
 };
 
 }  // namespace firn
