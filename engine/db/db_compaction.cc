@@ -186,11 +186,14 @@ bool DBImpl::PickCompaction(std::unique_ptr<Compaction>* c) {
         shape.total_bytes >= 4 * static_cast<uint64_t>(options_.memtable_bytes)) {
       over_cap = true;
     }
-    if (!pick && over_cap) {
-      pick = guard_picker_->Pick(shape, stats, &request);
-      if (pick) {
+    if (over_cap) {
+      // The cap overrides the picker, whatever it asked for.
+      CompactionRequest guard;
+      if (guard_picker_->Pick(shape, stats, &guard)) {
         guardrail_overrides_.fetch_add(1, std::memory_order_relaxed);
-        request.reason = "guardrail: " + request.reason;
+        guard.reason = "guardrail: " + guard.reason;
+        request = std::move(guard);
+        pick = true;
       }
     }
     if (!pick) {
