@@ -21,8 +21,10 @@ namespace {
 constexpr uint64_t kMaxLZ4Ratio = 255;
 constexpr uint64_t kLZ4RatioSlack = 64;
 
-uint32_t BlockChecksum(std::string_view stored, char type) {
-  return Checksum32(stored, std::string_view(&type, 1));
+// Covers the stored bytes and the first 5 trailer bytes (type and
+// uncompressed size), so no trailer field escapes the checksum.
+uint32_t BlockChecksum(std::string_view stored, const char* trailer5) {
+  return Checksum32(stored, std::string_view(trailer5, 5));
 }
 
 }  // namespace
@@ -101,11 +103,13 @@ void EncodeBlock(std::string_view raw, bool try_lz4, std::string* dst,
     }
   }
   if (type == static_cast<char>(kNoCompressionBlock)) dst->append(raw.data(), raw.size());
-  const std::string_view stored(dst->data() + start, dst->size() - start);
-  *stored_size = stored.size();
-  const uint32_t checksum = BlockChecksum(stored, type);
-  dst->push_back(type);
-  PutFixed32(dst, static_cast<uint32_t>(raw.size()));
+  *stored_size = dst->size() - start;
+  char trailer5[5];
+  trailer5[0] = type;
+  EncodeFixed32(trailer5 + 1, static_cast<uint32_t>(raw.size()));
+  const uint32_t checksum =
+      BlockChecksum(std::string_view(dst->data() + start, *stored_size), trailer5);
+  dst->append(trailer5, sizeof(trailer5));
   PutFixed32(dst, checksum);
 }
 
@@ -132,7 +136,7 @@ Status ReadBlock(const RandomAccessFile* file, uint64_t file_size,
   const char* trailer = buf.data() + n;
   const char type = trailer[0];
   const uint32_t uncompressed_size = DecodeFixed32(trailer + 1);
-  if (verify_checksum && DecodeFixed32(trailer + 5) != BlockChecksum(stored, type)) {
+  if (verify_checksum && DecodeFixed32(trailer + 5) != BlockChecksum(stored, trailer)) {
     return CorruptionAt(fname, "block checksum mismatch", offset);
   }
   switch (static_cast<uint8_t>(type)) {
