@@ -4,7 +4,9 @@
 // Each level holds up to max_runs_per_level runs. In order of precedence:
 //  1. Space amplification: when the bytes of every run but the oldest
 //     exceed max_space_amplification_percent of the oldest run, everything
-//     is merged into the deepest non-empty level.
+//     is merged into the deepest non-empty level. The rule applies once the
+//     tree holds more than max_runs_per_level runs and at least four
+//     memtables of data, so a young tree is not rewritten at every flush.
 //  2. A level that holds max_runs_per_level runs or more is merged. Starting
 //     from its newest run, runs are taken while the next one is no larger
 //     than the sum so far plus tiered_size_ratio_percent. If that takes some

@@ -151,7 +151,7 @@ Status VersionSet::Recover() {
   return Status::OK();
 }
 
-Status VersionSet::WriteSnapshot(log::Writer* log) {
+std::string VersionSet::EncodeSnapshot() const {
   VersionEdit edit;
   edit.SetFormatVersion(kManifestFormatVersion);
   edit.SetLogNumber(log_number_);
@@ -165,17 +165,17 @@ Status VersionSet::WriteSnapshot(log::Writer* log) {
   }
   std::string record;
   edit.EncodeTo(&record);
-  return log->AddRecord(record);
+  return record;
 }
 
-Status VersionSet::OpenNewManifest(uint64_t number) {
+Status VersionSet::OpenNewManifest(uint64_t number, std::string_view snapshot) {
   std::string fname = ManifestFileName(dbname_, number);
   std::unique_ptr<WritableFile> file;
   Status s = env_->NewWritableFile(fname, &file);
   if (!s.ok()) return s;
   auto log = std::make_unique<log::Writer>(file.get(), number);
   s = log->WriteHeader();
-  if (s.ok()) s = WriteSnapshot(log.get());
+  if (s.ok()) s = log->AddRecord(snapshot);
   if (!s.ok()) {
     file->Close().IgnoreError();
     env_->RemoveFile(fname).IgnoreError();
@@ -213,6 +213,10 @@ Status VersionSet::LogAndApply(VersionEdit* edit, port::Mutex* mu) {
   }
   std::string record;
   edit->EncodeTo(&record);
+  // The snapshot is encoded under the mutex: writers move the counters
+  // while the manifest is written.
+  std::string snapshot;
+  if (new_manifest_number != 0) snapshot = EncodeSnapshot();
 
   std::unique_ptr<WritableFile> old_file;
   std::unique_ptr<log::Writer> old_log;
@@ -221,7 +225,7 @@ Status VersionSet::LogAndApply(VersionEdit* edit, port::Mutex* mu) {
   if (new_manifest_number != 0) {
     old_log = std::move(manifest_log_);
     old_file = std::move(manifest_file_);
-    s = OpenNewManifest(new_manifest_number);
+    s = OpenNewManifest(new_manifest_number, snapshot);
   } else {
     size_before = manifest_log_->FileSize();
   }

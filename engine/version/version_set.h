@@ -17,6 +17,7 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <string_view>
 
 #include "firn/options.h"
 #include "port/port.h"
@@ -71,8 +72,10 @@ class VersionSet {
   void AddLiveFiles(std::set<uint64_t>* live);
 
  private:
-  Status WriteSnapshot(log::Writer* log);
-  Status OpenNewManifest(uint64_t number);
+  // The first record of a new manifest: the whole tree and the counters.
+  std::string EncodeSnapshot() const;
+  // Creates MANIFEST-<number> holding the header and the snapshot record.
+  Status OpenNewManifest(uint64_t number, std::string_view snapshot);
 
   const std::string dbname_;
   const Options options_;
