@@ -89,6 +89,7 @@ bool DBImpl::BackgroundStep() {
     if (env_->NowMicros() < bg_retry_at_micros_) return false;
     // Retry: a full disk or a passing I/O error may have cleared.
     bg_error_ = Status::OK();
+    bg_retries_++;
   }
   if (!next_log_.file) {
     RecordBackgroundError(PrepareNextLog());
@@ -352,8 +353,14 @@ Status DBImpl::RunCompaction(Compaction* c) {
 }
 
 Status DBImpl::WaitForBackground(bool (DBImpl::*done)() const) {
+  uint64_t retries_seen = bg_retries_;
   while (!(this->*done)()) {
-    if (!bg_error_.ok()) return bg_error_;
+    if (!bg_error_.ok()) {
+      // Give the worker one retry now (the fault may have cleared) before
+      // reporting the error.
+      if (bg_retries_ > retries_seen + 1) return bg_error_;
+      bg_retry_at_micros_ = 0;
+    }
     if (shutting_down_) return Status::InvalidArgument("database is closing");
     bg_cv_.SignalAll();
     bg_cv_.WaitFor(100000);

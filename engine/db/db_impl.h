@@ -163,6 +163,7 @@ class DBImpl final : public DB {
   std::set<uint64_t> kept_outputs_ GUARDED_BY(mutex_);  // of edits that may be durable
   Status bg_error_ GUARDED_BY(mutex_);
   uint64_t bg_retry_at_micros_ GUARDED_BY(mutex_) = 0;
+  uint64_t bg_retries_ GUARDED_BY(mutex_) = 0;  // retries after an error
   bool manual_compaction_ GUARDED_BY(mutex_) = false;
   // The version the picker last answered "wait" for, and when: it is asked
   // again when the tree changes or after the idle period.
