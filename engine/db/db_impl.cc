@@ -11,6 +11,7 @@
 #include "memtable/memtable.h"
 #include "policy/learned_picker.h"
 #include "policy/model.h"
+#include "policy/trace.h"
 #include "port/env.h"
 #include "sst/block_cache.h"
 #include "version/version_set.h"
@@ -33,6 +34,34 @@ class SharedPicker final : public CompactionPicker {
 
  private:
   std::shared_ptr<CompactionPicker> p_;
+};
+
+// Records each seek of an iterator as a scan in the trace.
+class TracingIterator final : public Iterator {
+ public:
+  TracingIterator(Iterator* it, TraceWriter* trace) : it_(it), trace_(trace) {}
+  bool Valid() const override { return it_->Valid(); }
+  void SeekToFirst() override {
+    trace_->Record(TraceOp::kScan, std::string_view(), 0);
+    it_->SeekToFirst();
+  }
+  void SeekToLast() override {
+    trace_->Record(TraceOp::kScan, std::string_view(), 0);
+    it_->SeekToLast();
+  }
+  void Seek(std::string_view t) override {
+    trace_->Record(TraceOp::kScan, t, 0);
+    it_->Seek(t);
+  }
+  void Next() override { it_->Next(); }
+  void Prev() override { it_->Prev(); }
+  std::string_view key() const override { return it_->key(); }
+  std::string_view value() const override { return it_->value(); }
+  Status status() const override { return it_->status(); }
+
+ private:
+  std::unique_ptr<Iterator> it_;
+  TraceWriter* trace_;
 };
 }  // namespace
 
@@ -118,6 +147,10 @@ Status DBImpl::Open() {
                                   /*sync=*/false);
     os.IgnoreError();
     DeleteObsoleteFiles();
+    if (!options_.trace_path.empty()) {
+      Status ts = TraceWriter::Open(env_.get(), options_.trace_path, &trace_);
+      if (!ts.ok()) Log("trace not recorded: " + ts.ToString());
+    }
     Log("opened " + dbname_ + " with picker " + picker_->Name());
     opened_ = true;
     bg_thread_ = std::thread([this] { BackgroundThread(); });
@@ -364,6 +397,7 @@ Status DBImpl::Get(const ReadOptions& o, std::string_view key, std::string* valu
     version = versions_->current();
   }
   gets_.fetch_add(1, std::memory_order_relaxed);
+  if (trace_) trace_->Record(TraceOp::kGet, key, 0);
   Status s;
   bool done = mem->Get(key, seq, value, &s);
   for (size_t i = 0; !done && i < sealed.size(); ++i) done = sealed[i]->Get(key, seq, value, &s);
@@ -403,9 +437,10 @@ Iterator* DBImpl::NewIterator(const ReadOptions& o) {
   ReadOptions ro = o;
   version->AddIterators(ro, table_cache_.get(), &children);
   Iterator* merged = NewMergingIterator(std::move(children));
-  return NewDBIterator(merged, seq, [refs = std::move(refs), version]() {
+  Iterator* it = NewDBIterator(merged, seq, [refs = std::move(refs), version]() {
     for (MemTable* m : refs) m->Unref();
   });
+  return trace_ ? new TracingIterator(it, trace_.get()) : it;
 }
 
 const Snapshot* DBImpl::GetSnapshot() {
@@ -450,6 +485,7 @@ Status DBImpl::Close() {
   next_log_ = NewLog();
   log_.reset();
   logfile_.reset();
+  if (trace_) trace_->Close().IgnoreError();
   closed_ = true;
   if (db_lock_) {
     Status u = env_->UnlockFile(std::move(db_lock_));

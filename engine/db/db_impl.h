@@ -33,6 +33,7 @@
 namespace firn {
 
 class BlockCache;
+class TraceWriter;
 class Compaction;
 class FileLock;
 class MemTable;
@@ -141,6 +142,7 @@ class DBImpl final : public DB {
   std::unique_ptr<FileLock> db_lock_;
   std::unique_ptr<CompactionPicker> picker_;
   std::unique_ptr<CompactionPicker> guard_picker_;  // used when a guardrail trips
+  std::unique_ptr<TraceWriter> trace_;  // Options::trace_path; thread-safe
 
   port::Mutex mutex_;
   port::CondVar bg_cv_;    // background work to do, or some finished

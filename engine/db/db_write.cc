@@ -6,6 +6,7 @@
 #include "db/filename.h"
 #include "db/write_batch_internal.h"
 #include "memtable/memtable.h"
+#include "policy/trace.h"
 #include "port/env.h"
 #include "version/version_set.h"
 #include "wal/log_writer.h"
@@ -47,6 +48,18 @@ Status DBImpl::WriteImpl(const WriteOptions& o, const WriteBatch* batch) {
     Status s = WriteBatchInternal::CheckLimits(*batch, options_.max_key_bytes,
                                                options_.max_value_bytes);
     if (!s.ok()) return s;
+    if (trace_) {
+      // Each update of the batch as its own record.
+      struct Tracer : WriteBatch::Handler {
+        TraceWriter* t;
+        void Put(std::string_view k, std::string_view v) override {
+          t->Record(TraceOp::kPut, k, static_cast<uint32_t>(v.size()));
+        }
+        void Delete(std::string_view k) override { t->Record(TraceOp::kDelete, k, 0); }
+      } tracer;
+      tracer.t = trace_.get();
+      batch->Iterate(&tracer).IgnoreError();
+    }
   }
   Writer w(&mutex_);
   w.batch = batch;

@@ -218,6 +218,7 @@ constexpr OptionField kFields[] = {
     MakeField<&Options::leveled_multiplier>("leveled_multiplier"),
     MakeField<&Options::policy_model>("policy_model"),
     MakeField<&Options::policy_objective>("policy_objective"),
+    MakeField<&Options::trace_path>("trace_path"),
     MakeField<&Options::max_pending_flush_bytes>("max_pending_flush_bytes"),
     MakeField<&Options::max_key_bytes>("max_key_bytes"),
     MakeField<&Options::max_value_bytes>("max_value_bytes"),
@@ -279,6 +280,9 @@ Status Options::Validate() const {
   }
   if (HasLineBreak(policy_model)) {
     return Status::InvalidArgument("option 'policy_model' contains a line break");
+  }
+  if (HasLineBreak(trace_path)) {
+    return Status::InvalidArgument("option 'trace_path' contains a line break");
   }
   if (HasLineBreak(policy_objective)) {
     return Status::InvalidArgument("option 'policy_objective' contains a line break");

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "firn/db.h"
+#include "policy/trace.h"
 #include "port/env.h"
 #include "util/random.h"
 
@@ -362,4 +363,33 @@ TEST_CASE("ConcurrentWritersAndReadersAgree") {
       CHECK(t.Get(k) == k);
     }
   }
+}
+
+TEST_CASE("TracePathRecordsEveryOperationForRetraining") {
+  MemDB t;
+  t.options.trace_path = "/db-trace";
+  t.Reopen();
+  REQUIRE(t.db->Put(WriteOptions(), "a", "12345").ok());
+  WriteBatch b;
+  b.Put("b", "xy");
+  b.Delete("c");
+  REQUIRE(t.db->Write(WriteOptions(), b).ok());
+  std::string v;
+  REQUIRE(t.db->Get(ReadOptions(), "a", &v).ok());
+  std::unique_ptr<Iterator> it(t.db->NewIterator(ReadOptions()));
+  it->Seek("a");
+  it.reset();
+  REQUIRE(t.db->Close().ok());
+  std::unique_ptr<TraceReader> reader;
+  REQUIRE(TraceReader::Open(t.env.get(), "/db-trace", &reader).ok());
+  std::vector<TraceRecord> records;
+  TraceRecord r;
+  while (reader->Next(&r)) records.push_back(r);
+  REQUIRE(reader->status().ok());
+  REQUIRE(records.size() == 5);
+  CHECK((records[0].op == TraceOp::kPut && records[0].key == "a" && records[0].value_size == 5));
+  CHECK((records[1].op == TraceOp::kPut && records[1].key == "b" && records[1].value_size == 2));
+  CHECK((records[2].op == TraceOp::kDelete && records[2].key == "c"));
+  CHECK((records[3].op == TraceOp::kGet && records[3].key == "a"));
+  CHECK((records[4].op == TraceOp::kScan && records[4].key == "a"));
 }

@@ -61,6 +61,8 @@ const std::vector<Settable>& AllSettable() {
        [](const Options& o) { return o.policy_model == "/data/model.bin"; }},
       {"policy_objective", "wear=1,read=3,space=0",
        [](const Options& o) { return o.policy_objective == "wear=1,read=3,space=0"; }},
+      {"trace_path", "/tmp/db.trace",
+       [](const Options& o) { return o.trace_path == "/tmp/db.trace"; }},
       {"max_pending_flush_bytes", "12M",
        [](const Options& o) { return o.max_pending_flush_bytes == (12u << 20); }},
       {"max_key_bytes", "100", [](const Options& o) { return o.max_key_bytes == 100; }},

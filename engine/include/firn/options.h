@@ -82,6 +82,10 @@ struct Options {
   // checks the objective's syntax.
   std::string policy_model;
   std::string policy_objective = "wear=2,read=1,space=1";
+  // Records every operation (op, key, value size, time) to this file while
+  // the database is open, for retraining the policy on the device's own
+  // workload (docs/format-trace.md, docs/policy.md). "" = no trace.
+  std::string trace_path;
   // Advanced (C++ only, not settable by name): a picker that replaces the
   // one `compaction` names, for experiments and tests. The guardrails still
   // apply to it. Shared so the caller may keep a handle to it.

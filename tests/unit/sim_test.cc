@@ -1,0 +1,267 @@
+// Tests of the policy trainer's simulator, workloads, quantizer and the
+// workload trace format (tools/trainer, engine/policy/trace.h).
+#include <array>
+#include <cstdlib>
+#include <map>
+#include <memory>
+
+#include "compaction/picker.h"
+#include "doctest/doctest.h"
+#include "policy/trace.h"
+#include "port/env.h"
+#include "tools/trainer/quantize.h"
+#include "tools/trainer/sim.h"
+#include "tools/trainer/workload.h"
+
+namespace firn::trainer {
+namespace {
+
+WorkloadSpec SmallSpec(PhaseKind kind, uint64_t seed, uint64_t ops) {
+  WorkloadSpec s;
+  s.name = PhaseKindName(kind);
+  s.seed = seed;
+  s.keyspace = 3000;
+  s.value_size = 100;
+  PhaseSpec p;
+  p.kind = kind;
+  p.ops = ops;
+  s.phases = {p};
+  return s;
+}
+
+SimConfig SmallConfig(CompactionStyle style) {
+  SimConfig c;
+  c.options = BaseOptions();
+  c.options.memtable_bytes = 64u << 10;
+  c.options.sst_target_bytes = 64u << 10;
+  c.options.leveled_base_bytes = 256u << 10;
+  c.options.compaction = style;
+  return c;
+}
+
+std::unique_ptr<CompactionPicker> PickerFor(const Options& o) {
+  return o.compaction == CompactionStyle::kLeveled ? NewLeveledPicker(o) : NewTieredPicker(o);
+}
+
+void CheckAgainstMap(Simulator* sim, const std::map<uint64_t, uint32_t>& model) {
+  std::vector<std::pair<uint64_t, uint32_t>> live = sim->LiveKeys();
+  REQUIRE(live.size() == model.size());
+  size_t i = 0;
+  for (const auto& [k, v] : model) {
+    CHECK(live[i].first == k);
+    CHECK(live[i].second == v);
+    ++i;
+  }
+}
+
+}  // namespace
+
+TEST_CASE("SimulatorLiveKeysMatchStdMapModel") {
+  for (CompactionStyle style : {CompactionStyle::kTiered, CompactionStyle::kLeveled}) {
+    for (PhaseKind kind : {PhaseKind::kDeleteHeavy, PhaseKind::kUniform, PhaseKind::kTimeSeries,
+                           PhaseKind::kZipf}) {
+      CAPTURE(PhaseKindName(kind));
+      SimConfig c = SmallConfig(style);
+      std::unique_ptr<CompactionPicker> picker = PickerFor(c.options);
+      Simulator sim(c, picker.get());
+      std::map<uint64_t, uint32_t> model;
+      WorkloadSpec spec = SmallSpec(kind, 7, 30000);
+      spec.keyspace = 2000;
+      std::unique_ptr<Workload> w = NewWorkload(spec);
+      Op op;
+      uint64_t n = 0;
+      while (w->Next(&op)) {
+        sim.Apply(op);
+        if (op.type == OpType::kPut) model[op.key] = op.value_size;
+        if (op.type == OpType::kDelete) model.erase(op.key);
+        if (++n % 10000 == 0) CheckAgainstMap(&sim, model);
+      }
+      sim.Finish();
+      CheckAgainstMap(&sim, model);
+      CHECK(sim.result().flushes > 5);
+      CHECK(sim.result().compactions > 0);
+    }
+  }
+}
+
+TEST_CASE("SimulatorDropsShadowedVersionsAndBaseTombstones") {
+  // Everything merged into one run: one entry per live key, no tombstones.
+  SimConfig c = SmallConfig(CompactionStyle::kTiered);
+  c.options.max_space_amplification_percent = 10;
+  std::unique_ptr<CompactionPicker> picker = PickerFor(c.options);
+  Simulator sim(c, picker.get());
+  std::unique_ptr<Workload> w = NewWorkload(SmallSpec(PhaseKind::kDeleteHeavy, 3, 20000));
+  Op op;
+  while (w->Next(&op)) sim.Apply(op);
+  sim.Finish();
+  if (sim.version().TotalRuns() == 1) {
+    CHECK(sim.StoredEntries() == sim.LiveKeys().size());
+    CHECK(sim.version().TotalDeletions() == 0);
+  }
+  CHECK(sim.StoredEntries() >= sim.LiveKeys().size());
+}
+
+TEST_CASE("SimulatorAccountingIsConsistent") {
+  SimConfig c = SmallConfig(CompactionStyle::kLeveled);
+  std::unique_ptr<CompactionPicker> picker = PickerFor(c.options);
+  Simulator sim(c, picker.get());
+  std::unique_ptr<Workload> w = NewWorkload(SmallSpec(PhaseKind::kUniform, 5, 20000));
+  Op op;
+  uint64_t puts = 0;
+  while (w->Next(&op)) {
+    sim.Apply(op);
+    if (op.type == OpType::kPut) puts++;
+  }
+  sim.Finish();
+  const SimResult& r = sim.result();
+  CHECK(r.puts == puts);
+  CHECK(r.user_bytes == puts * (8 + 100));
+  CHECK(r.DeviceBytes() == r.wal_bytes + r.sst_bytes + r.manifest_bytes + r.other_bytes);
+  // Every put reaches the WAL with at least its key, value and headers.
+  CHECK(r.wal_bytes >= puts * (8 + 100 + 11 + 12));
+  // The files of the tree hold exactly the entries the version counts.
+  uint64_t entries = 0, bytes = 0;
+  for (const Level& l : sim.version().levels()) {
+    for (const Run& run : l.runs) {
+      for (const FileRef& f : run.files) {
+        entries += f->num_entries;
+        bytes += f->file_size;
+      }
+    }
+  }
+  CHECK(entries == sim.StoredEntries());
+  CHECK(bytes == sim.version().TotalBytes());
+  CHECK(r.sst_bytes >= bytes);
+  // Flushes: one per memtable's worth of entries (each ~ key + value +
+  // overhead), give or take the last partial one.
+  double per_entry = 108 + sim.cost_model().mem_overhead;
+  double expected = static_cast<double>(puts) * per_entry / static_cast<double>(c.options.memtable_bytes);
+  CHECK(static_cast<double>(r.flushes) >= expected - 1);
+  CHECK(static_cast<double>(r.flushes) <= expected + 2);
+  CHECK(r.space_amp_end >= 0.9);
+}
+
+TEST_CASE("WorkloadsAreDeterministicPerSeed") {
+  for (const WorkloadSpec& spec : TrainingSuite(3, 0.1)) {
+    CAPTURE(spec.name);
+    auto a = NewWorkload(spec), b = NewWorkload(spec);
+    WorkloadSpec other = spec;
+    other.seed += 1;
+    auto c = NewWorkload(other);
+    Op x, y, z;
+    uint64_t n = 0, differ = 0;
+    while (a->Next(&x)) {
+      REQUIRE(b->Next(&y));
+      CHECK(x.type == y.type);
+      CHECK(x.key == y.key);
+      CHECK(x.value_size == y.value_size);
+      if (c->Next(&z) && (z.key != x.key || z.type != x.type)) differ++;
+      n++;
+    }
+    CHECK_FALSE(b->Next(&y));
+    CHECK(n == spec.TotalOps());
+    CHECK(differ > n / 10);
+  }
+  // The training and evaluation suites never share a seed.
+  for (const WorkloadSpec& e : EvaluationSuite(0.1)) {
+    for (const WorkloadSpec& t : TrainingSuite(3, 0.1)) CHECK(e.seed != t.seed);
+  }
+}
+
+TEST_CASE("TraceRoundTrip") {
+  std::unique_ptr<Env> env = NewMemEnv();
+  std::unique_ptr<TraceWriter> w;
+  REQUIRE(TraceWriter::Open(env.get(), "/t.trace", &w).ok());
+  std::vector<TraceRecord> expect;
+  Random rnd(1);
+  for (int i = 0; i < 20000; ++i) {
+    TraceRecord r;
+    r.op = static_cast<TraceOp>(1 + rnd.Uniform(4));
+    r.key = EncodeKey(rnd.Uniform(5000));
+    r.value_size = r.op == TraceOp::kPut ? static_cast<uint32_t>(rnd.Uniform(300)) : 0;
+    w->Record(r.op, r.key, r.value_size);
+    expect.push_back(r);
+  }
+  REQUIRE(w->Close().ok());
+  std::unique_ptr<TraceReader> reader;
+  REQUIRE(TraceReader::Open(env.get(), "/t.trace", &reader).ok());
+  TraceRecord got;
+  size_t i = 0;
+  while (reader->Next(&got)) {
+    REQUIRE(i < expect.size());
+    CHECK(got.op == expect[i].op);
+    CHECK(got.key == expect[i].key);
+    CHECK(got.value_size == expect[i].value_size);
+    ++i;
+  }
+  CHECK(reader->status().ok());
+  CHECK_FALSE(reader->truncated());
+  CHECK(i == expect.size());
+
+  // As a workload: keys become ids in key order.
+  std::unique_ptr<TraceWorkload> tw;
+  REQUIRE(TraceWorkload::Open(env.get(), "/t.trace", &tw).ok());
+  CHECK(tw->size() == expect.size());
+  CHECK(tw->distinct_keys() <= 5000);
+}
+
+TEST_CASE("TraceFlippedByteIsDetectedByChecksum") {
+  std::unique_ptr<Env> env = NewMemEnv();
+  std::unique_ptr<TraceWriter> w;
+  REQUIRE(TraceWriter::Open(env.get(), "/t.trace", &w).ok());
+  for (int i = 0; i < 100; ++i) w->Record(TraceOp::kPut, EncodeKey(i), 100);
+  REQUIRE(w->Close().ok());
+  std::string data;
+  REQUIRE(ReadFileToString(env.get(), "/t.trace", &data).ok());
+  for (size_t pos : {kTraceHeaderBytes + 3, kTraceHeaderBytes + 20, data.size() - 1}) {
+    std::string bad = data;
+    bad[pos] ^= 0x10;
+    REQUIRE(WriteStringToFile(env.get(), bad, "/bad.trace", false).ok());
+    std::unique_ptr<TraceReader> r;
+    REQUIRE(TraceReader::Open(env.get(), "/bad.trace", &r).ok());
+    TraceRecord rec;
+    int n = 0;
+    while (r->Next(&rec)) n++;
+    CHECK(n == 0);
+    CHECK(r->status().IsCorruption());
+  }
+  // A cut inside the last chunk is a clean, flagged end.
+  REQUIRE(WriteStringToFile(env.get(), data.substr(0, data.size() - 5), "/cut.trace", false).ok());
+  std::unique_ptr<TraceReader> r;
+  REQUIRE(TraceReader::Open(env.get(), "/cut.trace", &r).ok());
+  TraceRecord rec;
+  while (r->Next(&rec)) {
+  }
+  CHECK(r->status().ok());
+  CHECK(r->truncated());
+  // Not a trace at all.
+  REQUIRE(WriteStringToFile(env.get(), std::string(64, 'x'), "/x.trace", false).ok());
+  CHECK(TraceReader::Open(env.get(), "/x.trace", &r).IsCorruption());
+}
+
+TEST_CASE("QuantizedGenomeTracksTheFloatNetwork") {
+  const std::vector<int>& shape = NetworkShape();
+  std::vector<float> g(GenomeSize(shape));
+  Random rnd(4);
+  for (float& x : g) x = static_cast<float>(rnd.NextDouble() - 0.5) * 0.2f;
+  PolicyModel model;
+  REQUIRE(GenomeToModel(shape, g, &model).ok());
+  // Same ranking of inputs in most pairs (int4 weights are coarse).
+  int agree = 0, pairs = 0;
+  std::vector<std::array<int8_t, 32>> xs(40);
+  for (auto& x : xs) {
+    for (int8_t& v : x) v = static_cast<int8_t>(rnd.Uniform(128));
+  }
+  for (size_t a = 0; a < xs.size(); ++a) {
+    for (size_t b = a + 1; b < xs.size(); ++b) {
+      double fa = FloatScore(shape, g, xs[a].data()), fb = FloatScore(shape, g, xs[b].data());
+      int32_t qa = model.mlp.Score(xs[a].data()), qb = model.mlp.Score(xs[b].data());
+      if (std::abs(fa - fb) < 1e-3) continue;
+      pairs++;
+      if ((fa < fb) == (qa < qb)) agree++;
+    }
+  }
+  CHECK(agree >= pairs * 7 / 10);
+}
+
+}  // namespace firn::trainer

@@ -1,0 +1,130 @@
+// tools/trainer/engine_run.cc: see engine_run.h.
+#include "tools/trainer/engine_run.h"
+
+#include <chrono>
+#include <memory>
+#include <thread>
+
+#include "firn/db.h"
+#include "port/env.h"
+
+namespace firn::trainer {
+
+uint64_t JsonField(const std::string& json, const std::string& name) {
+  std::string needle = "\"" + name + "\":";
+  size_t p = json.find(needle);
+  if (p == std::string::npos) return 0;
+  return std::strtoull(json.c_str() + p + needle.size(), nullptr, 10);
+}
+
+namespace {
+
+std::string Stats(DB* db) {
+  std::string json;
+  db->GetProperty("firn.stats.json", &json);
+  return json;
+}
+
+// Waits until the background worker has been idle for a while: no new
+// compaction, flush or device byte over several polls.
+void WaitForQuiet(DB* db) {
+  std::string last;
+  int quiet = 0;
+  for (int i = 0; i < 2000 && quiet < 8; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+    std::string json = Stats(db);
+    std::string key = std::to_string(JsonField(json, "compactions")) + "/" +
+                      std::to_string(JsonField(json, "flushes")) + "/" +
+                      std::to_string(JsonField(json, "device_bytes_written"));
+    quiet = key == last ? quiet + 1 : 0;
+    last = key;
+  }
+}
+
+}  // namespace
+
+Status RunEngine(const Options& base, const std::vector<Op>& ops, const std::string& model_path,
+                 EngineResult* r) {
+  std::unique_ptr<Env> env = NewMemEnv();
+  Options options = base;
+  options.env = env.get();
+  options.create_if_missing = true;
+  if (!model_path.empty()) {
+    std::string bytes;
+    Status s = ReadFileToString(Env::Default(), model_path, &bytes);
+    if (!s.ok()) return s;
+    s = env->CreateDir("/model");
+    s = WriteStringToFile(env.get(), bytes, "/model/policy.bin", false);
+    if (!s.ok()) return s;
+    options.policy_model = "/model/policy.bin";
+  }
+  std::unique_ptr<DB> db;
+  Status s = DB::Open(options, "/db", &db);
+  if (!s.ok()) return s;
+  ValueSource values(42);
+  WriteOptions wo;
+  ReadOptions ro;
+  std::string value;
+  char kbuf[8];
+  double max_write = 0;
+  auto start = std::chrono::steady_clock::now();
+  for (const Op& op : ops) {
+    EncodeKeyTo(op.key, kbuf);
+    std::string_view key(kbuf, 8);
+    switch (op.type) {
+      case OpType::kPut:
+      case OpType::kDelete: {
+        auto t0 = std::chrono::steady_clock::now();
+        s = op.type == OpType::kPut ? db->Put(wo, key, values.Get(op.value_size))
+                                    : db->Delete(wo, key);
+        double us = std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0)
+                        .count();
+        if (us > max_write) max_write = us;
+        break;
+      }
+      case OpType::kGet:
+        s = db->Get(ro, key, &value);
+        if (s.IsNotFound()) s = Status::OK();
+        break;
+      case OpType::kScan: {
+        std::unique_ptr<Iterator> it(db->NewIterator(ro));
+        it->Seek(key);
+        for (uint32_t i = 0; i < op.scan_len && it->Valid(); ++i) it->Next();
+        s = it->status();
+        break;
+      }
+    }
+    if (!s.ok()) return s;
+  }
+  r->seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  r->ops = ops.size();
+  r->max_write_micros = max_write;
+  s = db->Flush();
+  if (!s.ok()) return s;
+  WaitForQuiet(db.get());
+  std::string json = Stats(db.get());
+  r->gets = JsonField(json, "gets");
+  r->user_bytes = JsonField(json, "user_bytes_written");
+  r->device_bytes = JsonField(json, "device_bytes_written");
+  r->wal_bytes = JsonField(json, "wal_bytes_written");
+  r->sst_bytes = JsonField(json, "sst_bytes_written");
+  r->manifest_bytes = JsonField(json, "manifest_bytes_written");
+  r->other_bytes = JsonField(json, "other_bytes_written");
+  r->get_blocks = JsonField(json, "get_blocks_read");
+  r->compactions = JsonField(json, "compactions");
+  r->flushes = JsonField(json, "flushes");
+  r->trivial_moves = JsonField(json, "trivial_moves");
+  r->guardrail_overrides = JsonField(json, "guardrail_overrides");
+  r->live_bytes = JsonField(json, "live_bytes");
+  r->write_stalls = JsonField(json, "write_stalls");
+  auto c0 = std::chrono::steady_clock::now();
+  s = db->CompactAll();
+  if (!s.ok()) return s;
+  r->compact_all_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - c0).count();
+  r->compacted_bytes = JsonField(Stats(db.get()), "live_bytes");
+  s = db->Close();
+  db.reset();
+  return s;
+}
+
+}  // namespace firn::trainer

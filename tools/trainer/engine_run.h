@@ -1,0 +1,61 @@
+// tools/trainer/engine_run.h: runs a workload through the real engine
+// (DB::Open on an in-memory Env) and measures what the simulator models,
+// for `firn-trainer validate` and `firn-policy-eval`.
+// Thread safety: RunEngine may be called from one thread at a time per
+// process (the engine's own threads are its business).
+#ifndef FIRN_TOOLS_TRAINER_ENGINE_RUN_H_
+#define FIRN_TOOLS_TRAINER_ENGINE_RUN_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "firn/options.h"
+#include "firn/status.h"
+#include "tools/trainer/workload.h"
+
+namespace firn::trainer {
+
+struct EngineResult {
+  uint64_t ops = 0, gets = 0;
+  uint64_t user_bytes = 0, device_bytes = 0;
+  uint64_t wal_bytes = 0, sst_bytes = 0, manifest_bytes = 0, other_bytes = 0;
+  uint64_t get_blocks = 0;
+  uint64_t compactions = 0, flushes = 0, trivial_moves = 0, guardrail_overrides = 0;
+  uint64_t live_bytes = 0;        // file bytes at the end
+  uint64_t compacted_bytes = 0;   // file bytes after CompactAll (the live data)
+  double seconds = 0;             // wall time of the operations
+  double max_write_micros = 0;    // slowest single Put/Delete
+  uint64_t write_stalls = 0;
+  double compact_all_seconds = 0;  // wall time of the final CompactAll
+
+  double WriteAmp() const {
+    return user_bytes == 0 ? 0 : static_cast<double>(device_bytes) / static_cast<double>(user_bytes);
+  }
+  double BlocksPerGet() const {
+    return gets == 0 ? 0 : static_cast<double>(get_blocks) / static_cast<double>(gets);
+  }
+  double SpaceAmp() const {
+    return compacted_bytes == 0 ? 1.0
+                                : static_cast<double>(live_bytes) / static_cast<double>(compacted_bytes);
+  }
+  double OpsPerSecond() const { return seconds <= 0 ? 0 : static_cast<double>(ops) / seconds; }
+  double Cost(int wear, int read, int space) const {
+    return wear * WriteAmp() + read * BlocksPerGet() + space * (SpaceAmp() - 1.0);
+  }
+};
+
+// Opens a fresh in-memory database with `options` (env replaced), runs the
+// operations, flushes, waits for background work to settle and reads
+// firn.stats.json; then compacts everything to measure the live data.
+// model_path, if not empty, is copied from the real file system into the
+// in-memory one and named by options.policy_model.
+Status RunEngine(const Options& options, const std::vector<Op>& ops, const std::string& model_path,
+                 EngineResult* result);
+
+// Reads an integer field of firn.stats.json (0 if absent).
+uint64_t JsonField(const std::string& json, const std::string& name);
+
+}  // namespace firn::trainer
+
+#endif  // FIRN_TOOLS_TRAINER_ENGINE_RUN_H_

@@ -1,0 +1,476 @@
+// tools/trainer/trainer.cc: firn-trainer, the training side of the learned
+// compaction policy (docs/policy.md).
+//
+//   firn-trainer train --seed N --out model.bin [--inc FILE] [--minutes M]
+//                      [--generations G] [--population P] [--threads T]
+//                      [--scale S] [--trace FILE [--trace-only]]
+//   firn-trainer validate [--scale S] [--quick]
+//   firn-trainer simulate [--scale S] [--model FILE]
+//
+// train: evolution strategy over the float genome of the MLP; every
+// candidate is quantized to the engine's Int4Mlp and run as the engine's
+// own learned picker inside the simulator, so the shipped model is exactly
+// what was evaluated. Deterministic for a seed and thread count-independent.
+// validate: runs the evaluation suite in the simulator and in the real
+// engine with the tiered and leveled pickers and compares device bytes.
+// simulate: the evaluation suite in the simulator, per picker.
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <array>
+#include <functional>
+#include <map>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "compaction/picker.h"
+#include "policy/features.h"
+#include "policy/learned_picker.h"
+#include "policy/model.h"
+#include "port/env.h"
+#include "tools/trainer/engine_run.h"
+#include "tools/trainer/quantize.h"
+#include "tools/trainer/sim.h"
+#include "tools/trainer/workload.h"
+#include "util/random.h"
+
+namespace firn::trainer {
+namespace {
+
+struct Args {
+  std::map<std::string, std::string> kv;
+  bool Has(const std::string& k) const { return kv.count(k) != 0; }
+  std::string Get(const std::string& k, const std::string& d) const {
+    auto it = kv.find(k);
+    return it == kv.end() ? d : it->second;
+  }
+  double Num(const std::string& k, double d) const {
+    auto it = kv.find(k);
+    return it == kv.end() ? d : std::atof(it->second.c_str());
+  }
+};
+
+Args ParseArgs(int argc, char** argv, int from) {
+  Args a;
+  for (int i = from; i < argc; ++i) {
+    std::string s = argv[i];
+    if (s.rfind("--", 0) != 0) continue;
+    s = s.substr(2);
+    size_t eq = s.find('=');
+    if (eq != std::string::npos) {
+      a.kv[s.substr(0, eq)] = s.substr(eq + 1);
+    } else if (i + 1 < argc && std::strncmp(argv[i + 1], "--", 2) != 0) {
+      a.kv[s] = argv[++i];
+    } else {
+      a.kv[s] = "1";
+    }
+  }
+  return a;
+}
+
+double Seconds(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+std::vector<Op> Materialize(Workload* w) {
+  std::vector<Op> ops;
+  Op op;
+  while (w->Next(&op)) ops.push_back(op);
+  return ops;
+}
+
+struct TrainWorkload {
+  std::string name;
+  std::vector<Op> ops;
+  uint32_t value_size = 100;
+};
+
+const ObjectiveDial kDials[] = {{2, 1, 1}, {1, 1, 1}, {4, 1, 1}, {1, 4, 1}, {1, 1, 4}};
+constexpr int kNumDials = 5;
+
+SimConfig ConfigFor(const TrainWorkload& w, const ObjectiveDial& d) {
+  SimConfig c;
+  c.options = BaseOptions();
+  c.value_size = w.value_size;
+  c.wear = d.wear;
+  c.read = d.read;
+  c.space = d.space;
+  return c;
+}
+
+SimResult RunStatic(const TrainWorkload& w, CompactionStyle style, const ObjectiveDial& d,
+                    const Options* opts = nullptr) {
+  SimConfig c = ConfigFor(w, d);
+  if (opts != nullptr) c.options = *opts;
+  c.options.compaction = style;
+  std::unique_ptr<CompactionPicker> p =
+      style == CompactionStyle::kLeveled ? NewLeveledPicker(c.options) : NewTieredPicker(c.options);
+  return Simulate(c, p.get(), w.ops);
+}
+
+SimResult RunModel(const TrainWorkload& w, std::shared_ptr<const PolicyModel> model,
+                   const ObjectiveDial& d) {
+  SimConfig c = ConfigFor(w, d);
+  std::unique_ptr<CompactionPicker> p = NewLearnedPicker(c.options, std::move(model), d);
+  return Simulate(c, p.get(), w.ops);
+}
+
+// Genome imitating the tiered trigger: when level 0 holds
+// max_runs_per_level runs, push level 0 down; otherwise wait.
+std::vector<float> HeuristicGenome(const std::vector<int>& shape) {
+  std::vector<float> g(GenomeSize(shape), 0.0f);
+  const int in = shape[0], h1 = shape[1], h2 = shape[2];
+  auto w1 = [&](int j, int i) -> float& { return g[static_cast<size_t>(j) * in + i]; };
+  auto b1 = [&](int j) -> float& { return g[static_cast<size_t>(h1) * in + j]; };
+  size_t l2 = static_cast<size_t>(h1) * in + h1;
+  auto w2 = [&](int j, int i) -> float& { return g[l2 + static_cast<size_t>(j) * h1 + i]; };
+  size_t l3 = l2 + static_cast<size_t>(h2) * h1 + h2;
+  const int G = 0, C = kGlobalFeatures;
+  // Unit 0: level-0 pressure above 3 of 8 runs, never for "wait".
+  w1(0, G + 3) = 4;
+  w1(0, C + 0) = -8;
+  b1(0) = -224;
+  // Unit 1: candidate quality: whole level, level 0 input, few bytes.
+  w1(1, C + 11) = 0.5f;
+  w1(1, C + 14) = -2;
+  w1(1, C + 4) = -1;
+  w1(1, C + 0) = -2;
+  b1(1) = 64;
+  w2(0, 0) = 2;
+  w2(0, 1) = 0.5f;
+  g[l2 + static_cast<size_t>(h2) * h1 + 0] = -64;
+  g[l3 + 0] = 1;  // the score is hidden unit 0 of layer 2
+  return g;
+}
+
+std::vector<float> InitialStd(const std::vector<int>& shape) {
+  std::vector<float> s;
+  for (size_t l = 0; l + 1 < shape.size(); ++l) {
+    // Large enough to cross int4 rounding steps of the start genome's rows
+    // (a perturbation that changes no quantized weight teaches nothing).
+    float w = l == 0 ? 0.3f : 0.5f;
+    s.insert(s.end(), static_cast<size_t>(shape[l]) * shape[l + 1], w);
+    s.insert(s.end(), shape[l + 1], 16.0f);
+  }
+  return s;
+}
+
+void WriteInc(const std::string& path, const std::string& bytes, const std::string& command) {
+  std::string out =
+      "// policy/default_model.inc: the built-in policy model, generated by\n"
+      "// `" + command + "`\n"
+      "// (tools/trainer, docs/policy.md). " + std::to_string(bytes.size()) +
+      " bytes, format docs/format-policy-model.md.\n"
+      "static const unsigned char kDefaultPolicyModel[] = {";
+  for (size_t i = 0; i < bytes.size(); ++i) {
+    if (i % 12 == 0) out += "\n   ";
+    char b[8];
+    std::snprintf(b, sizeof(b), " 0x%02x,", static_cast<unsigned char>(bytes[i]));
+    out += b;
+  }
+  out += "\n};\n";
+  Status s = WriteStringToFile(Env::Default(), out, path, true);
+  if (!s.ok()) std::fprintf(stderr, "writing %s: %s\n", path.c_str(), s.ToString().c_str());
+}
+
+int Train(const Args& args, const std::string& command) {
+  const uint64_t seed = static_cast<uint64_t>(args.Num("seed", 1));
+  const std::string out = args.Get("out", "model.bin");
+  const double minutes = args.Num("minutes", 18);
+  const int max_gens = static_cast<int>(args.Num("generations", 1000));
+  const int pop = std::max(4, static_cast<int>(args.Num("population", 20)) / 2 * 2);
+  const int threads = std::max(1, static_cast<int>(args.Num("threads", 2)));
+  const double scale = args.Num("scale", 1.0);
+  auto t0 = std::chrono::steady_clock::now();
+
+  std::vector<TrainWorkload> ws;
+  if (!args.Has("trace-only")) {
+    for (const WorkloadSpec& spec : TrainingSuite(seed, scale)) {
+      std::unique_ptr<Workload> w = NewWorkload(spec);
+      ws.push_back({spec.name, Materialize(w.get()), spec.value_size});
+    }
+  }
+  if (args.Has("trace")) {
+    std::unique_ptr<TraceWorkload> tw;
+    Status s = TraceWorkload::Open(Env::Default(), args.Get("trace", ""), &tw);
+    if (!s.ok()) {
+      std::fprintf(stderr, "trace: %s\n", s.ToString().c_str());
+      return 1;
+    }
+    uint32_t vs = std::max<uint32_t>(1, tw->mean_value_size());
+    ws.push_back({"trace", Materialize(tw.get()), vs});
+  }
+  if (ws.empty()) {
+    std::fprintf(stderr, "no training workloads\n");
+    return 1;
+  }
+  // Baselines: the tiered picker's cost for every workload and dial.
+  std::vector<std::array<double, kNumDials>> base(ws.size());
+  std::printf("training workloads (seed %llu):\n", static_cast<unsigned long long>(seed));
+  for (size_t i = 0; i < ws.size(); ++i) {
+    SimResult r = RunStatic(ws[i], CompactionStyle::kTiered, kDials[0]);
+    SimResult lv = RunStatic(ws[i], CompactionStyle::kLeveled, kDials[0]);
+    for (int d = 0; d < kNumDials; ++d) {
+      base[i][d] = std::max(1e-6, r.Cost(kDials[d].wear, kDials[d].read, kDials[d].space));
+    }
+    std::printf("  %-44s ops %7zu  tiered: wa %.2f rc %.2f sa %.2f cost %.2f  leveled/tiered %.3f\n",
+                ws[i].name.c_str(), ws[i].ops.size(), r.WriteAmp(), r.ReadCost(), r.SpaceAmp(),
+                base[i][0], lv.Cost(2, 1, 1) / base[i][0]);
+  }
+  std::printf("baselines done in %.1f s\n", Seconds(t0));
+  std::fflush(stdout);
+
+  const std::vector<int>& shape = NetworkShape();
+  const size_t n = GenomeSize(shape);
+  std::vector<float> mean = HeuristicGenome(shape);
+  std::vector<float> stdev = InitialStd(shape);
+
+  // Fitness of a genome: mean over workloads of cost / tiered cost, each
+  // workload under the dial drawn for it this generation.
+  auto fitness = [&](const std::vector<float>& g, const std::vector<int>& dials) {
+    auto model = std::make_shared<PolicyModel>();
+    if (!GenomeToModel(shape, g, model.get()).ok()) return 1e9;
+    double sum = 0;
+    for (size_t i = 0; i < ws.size(); ++i) {
+      const ObjectiveDial& d = kDials[dials[i]];
+      SimResult r = RunModel(ws[i], model, d);
+      sum += r.Cost(d.wear, d.read, d.space) / base[i][dials[i]];
+    }
+    return sum / static_cast<double>(ws.size());
+  };
+  auto parallel = [&](size_t count, const std::function<void(size_t)>& fn) {
+    std::atomic<size_t> next{0};
+    std::vector<std::thread> pool;
+    for (int t = 0; t < threads; ++t) {
+      pool.emplace_back([&] {
+        for (size_t i = next.fetch_add(1); i < count; i = next.fetch_add(1)) fn(i);
+      });
+    }
+    for (std::thread& th : pool) th.join();
+  };
+
+  // (1+lambda) evolution strategy with mirrored, sparse Gaussian steps and
+  // a success rule for the step size. The parent and its children are
+  // scored under the same dials, so a child replaces the parent only when it
+  // is better on the same draw. (Averaging many random directions, as CEM
+  // does, blurs the start genome's structure away in 673 dimensions.)
+  std::vector<std::vector<float>> hall;  // every accepted parent
+  Random rnd(seed * 7919 + 1);
+  double step = 1.0;
+  int gen = 0;
+  double gen_seconds = 0;
+  for (; gen < max_gens; ++gen) {
+    auto tg = std::chrono::steady_clock::now();
+    if (Seconds(t0) + 1.5 * gen_seconds > minutes * 60 * 0.85) break;
+    std::vector<int> dials(ws.size());
+    for (int& d : dials) d = rnd.Uniform(2) == 0 ? 0 : static_cast<int>(rnd.Uniform(kNumDials));
+    std::vector<std::vector<float>> samples(pop + 1, mean);
+    for (int k = 0; k < pop / 2; ++k) {
+      for (size_t p = 0; p < n; ++p) {
+        double u0 = rnd.NextDouble();
+        // Box-Muller from the seeded generator (deterministic).
+        double u1 = std::max(1e-12, rnd.NextDouble()), u2 = rnd.NextDouble();
+        if (u0 > 0.15) continue;  // each child changes about 15% of the parameters
+        double z = std::sqrt(-2 * std::log(u1)) * std::cos(6.283185307179586 * u2);
+        float e = static_cast<float>(z * step) * stdev[p];
+        samples[1 + 2 * k][p] += e;
+        samples[2 + 2 * k][p] -= e;
+      }
+    }
+    std::vector<double> fit(samples.size());
+    parallel(samples.size(), [&](size_t i) { fit[i] = fitness(samples[i], dials); });
+    size_t best_child = 1;
+    for (size_t i = 2; i < samples.size(); ++i) {
+      if (fit[i] < fit[best_child]) best_child = i;
+    }
+    bool improved = fit[best_child] < fit[0] * 0.999;
+    if (improved) {
+      mean = samples[best_child];
+      hall.push_back(mean);
+      step = std::min(3.0, step * 1.3);
+    } else {
+      step = std::max(0.1, step * 0.92);
+    }
+    double avg = 0;
+    for (double f : fit) avg += f;
+    avg /= static_cast<double>(fit.size());
+    gen_seconds = Seconds(tg);
+    std::printf("gen %3d  %6.1f s  parent %.4f  best child %.4f%s  population avg %.4f  step %.2f"
+                "  (%.1f s/gen)\n",
+                gen, Seconds(t0), fit[0], fit[best_child], improved ? " *" : "  ", avg, step,
+                gen_seconds);
+    std::fflush(stdout);
+  }
+
+  // Final choice: the heuristic start, the last mean, and the means of the
+  // last generations, scored on every workload under every dial (the
+  // default dial counts double).
+  std::vector<std::vector<float>> finalists = {HeuristicGenome(shape), mean};
+  for (size_t k = 1; k <= 4 && k <= hall.size(); ++k) finalists.push_back(hall[hall.size() - k]);
+  std::vector<double> score(finalists.size());
+  parallel(finalists.size(), [&](size_t f) {
+    double s = 0;
+    for (int d = 0; d < kNumDials; ++d) {
+      std::vector<int> dials(ws.size(), d);
+      s += (d == 0 ? 2.0 : 1.0) * fitness(finalists[f], dials);
+    }
+    score[f] = s / (kNumDials + 1);
+  });
+  size_t best = 0;
+  for (size_t f = 1; f < finalists.size(); ++f) {
+    if (score[f] < score[best]) best = f;
+  }
+  std::printf("finalists (weighted cost / tiered over all dials):");
+  for (double s : score) std::printf(" %.4f", s);
+  std::printf("\nchosen finalist %zu\n", best);
+
+  PolicyModel model;
+  Status s = GenomeToModel(shape, finalists[best], &model);
+  if (!s.ok()) {
+    std::fprintf(stderr, "model: %s\n", s.ToString().c_str());
+    return 1;
+  }
+  std::string bytes = EncodePolicyModel(model);
+  s = WriteStringToFile(Env::Default(), bytes, out, true);
+  if (!s.ok()) {
+    std::fprintf(stderr, "writing %s: %s\n", out.c_str(), s.ToString().c_str());
+    return 1;
+  }
+  if (args.Has("inc")) WriteInc(args.Get("inc", ""), bytes, command);
+  // Per-workload report at the default dial.
+  auto shared = std::make_shared<PolicyModel>(model);
+  std::printf("%-44s %10s %10s %10s\n", "workload (dial wear=2,read=1,space=1)", "learned", "leveled",
+              "tiered");
+  for (size_t i = 0; i < ws.size(); ++i) {
+    SimResult r = RunModel(ws[i], shared, kDials[0]);
+    SimResult lv = RunStatic(ws[i], CompactionStyle::kLeveled, kDials[0]);
+    std::printf("%-44s %10.3f %10.3f %10.3f\n", ws[i].name.c_str(), r.Cost(2, 1, 1) / base[i][0],
+                lv.Cost(2, 1, 1) / base[i][0], 1.0);
+  }
+  std::printf("wrote %s (%zu bytes) after %d generations in %.1f s\n", out.c_str(), bytes.size(), gen,
+              Seconds(t0));
+  return 0;
+}
+
+std::vector<std::pair<std::string, std::vector<Op>>> EvalWorkloads(double scale) {
+  std::vector<std::pair<std::string, std::vector<Op>>> r;
+  for (const WorkloadSpec& spec : EvaluationSuite(scale)) {
+    std::unique_ptr<Workload> w = NewWorkload(spec);
+    r.emplace_back(spec.name, Materialize(w.get()));
+  }
+  return r;
+}
+
+int Validate(const Args& args) {
+  const double scale = args.Has("quick") ? 0.3 : args.Num("scale", 1.0);
+  auto t0 = std::chrono::steady_clock::now();
+  std::printf("%-46s %-8s %10s %10s %8s   %s\n", "workload", "picker", "sim MB", "engine MB",
+              "error", "sim/engine wal, sst, flushes, compactions");
+  double worst = 0, sum_abs = 0;
+  int count = 0;
+  for (auto& [name, ops] : EvalWorkloads(scale)) {
+    for (CompactionStyle style : {CompactionStyle::kTiered, CompactionStyle::kLeveled}) {
+      Options o = BaseOptions();
+      o.compaction = style;
+      SimConfig c;
+      c.options = o;
+      c.value_size = 100;
+      std::unique_ptr<CompactionPicker> p =
+          style == CompactionStyle::kLeveled ? NewLeveledPicker(o) : NewTieredPicker(o);
+      SimResult sr = Simulate(c, p.get(), ops);
+      EngineResult er;
+      Status s = RunEngine(o, ops, "", &er);
+      if (!s.ok()) {
+        std::fprintf(stderr, "%s: %s\n", name.c_str(), s.ToString().c_str());
+        return 1;
+      }
+      double err = (static_cast<double>(sr.DeviceBytes()) - static_cast<double>(er.device_bytes)) /
+                   static_cast<double>(er.device_bytes);
+      worst = std::max(worst, std::fabs(err));
+      sum_abs += std::fabs(err);
+      count++;
+      std::printf("%-46s %-8s %10.2f %10.2f %+7.1f%%   %.2f/%.2f, %.2f/%.2f, %llu/%llu, %llu/%llu"
+                  "  [engine %.0f kops/s, compaction %.0f MB/s]\n",
+                  name.c_str(), style == CompactionStyle::kLeveled ? "leveled" : "tiered",
+                  sr.DeviceBytes() / 1048576.0, er.device_bytes / 1048576.0, 100 * err,
+                  sr.wal_bytes / 1048576.0, er.wal_bytes / 1048576.0, sr.sst_bytes / 1048576.0,
+                  er.sst_bytes / 1048576.0, static_cast<unsigned long long>(sr.flushes),
+                  static_cast<unsigned long long>(er.flushes),
+                  static_cast<unsigned long long>(sr.compactions),
+                  static_cast<unsigned long long>(er.compactions), er.OpsPerSecond() / 1000,
+                  er.compact_all_seconds > 0
+                      ? (er.live_bytes + er.compacted_bytes) / er.compact_all_seconds / 1e6
+                      : 0.0);
+      std::fflush(stdout);
+    }
+  }
+  std::printf("mean |error| %.1f%%, worst %.1f%% (%d runs, %.1f s)\n", 100 * sum_abs / count,
+              100 * worst, count, Seconds(t0));
+  return worst <= 0.15 ? 0 : 2;
+}
+
+int SimulateSuite(const Args& args) {
+  const double scale = args.Num("scale", 1.0);
+  std::shared_ptr<const PolicyModel> model;
+  if (args.Has("model")) {
+    auto m = std::make_shared<PolicyModel>();
+    Status s = LoadPolicyModelFile(Env::Default(), args.Get("model", ""), m.get());
+    if (!s.ok()) {
+      std::fprintf(stderr, "%s\n", s.ToString().c_str());
+      return 1;
+    }
+    model = m;
+  } else {
+    DefaultPolicyModel(&model).IgnoreError();
+  }
+  CostModel cm = Calibrate(BaseOptions(), 100);
+  std::printf("cost model (100-byte values): memtable overhead %.1f B/entry; sst file %.0f B + "
+              "%.2f B/entry + %.3f B/value byte, tombstone %.2f B; files cut at %.0f modeled B\n",
+              cm.mem_overhead, cm.file_base, cm.value_entry, cm.value_byte, cm.tombstone,
+              cm.split_bytes);
+  std::printf("%-46s %-8s %8s %8s %8s %8s %8s\n", "workload", "picker", "wa", "reads", "sa", "cost",
+              "sim s");
+  for (auto& [name, ops] : EvalWorkloads(scale)) {
+    TrainWorkload w{name, ops, 100};
+    for (int p = 0; p < 3; ++p) {
+      if (p == 2 && !model) continue;
+      auto t = std::chrono::steady_clock::now();
+      SimResult r = p == 0   ? RunStatic(w, CompactionStyle::kTiered, kDials[0])
+                    : p == 1 ? RunStatic(w, CompactionStyle::kLeveled, kDials[0])
+                             : RunModel(w, model, kDials[0]);
+      std::printf("%-46s %-8s %8.2f %8.2f %8.2f %8.2f %8.3f\n", name.c_str(),
+                  p == 0 ? "tiered" : p == 1 ? "leveled" : "learned", r.WriteAmp(), r.ReadCost(),
+                  r.SpaceAmp(), r.Cost(2, 1, 1), Seconds(t));
+    }
+  }
+  return 0;
+}
+
+}  // namespace
+}  // namespace firn::trainer
+
+int main(int argc, char** argv) {
+  using namespace firn::trainer;
+  if (argc < 2) {
+    std::fprintf(stderr,
+                 "usage: firn-trainer train --seed N --out model.bin [--inc FILE] [--minutes M]\n"
+                 "                          [--generations G] [--population P] [--threads T]\n"
+                 "                          [--scale S] [--trace FILE [--trace-only]]\n"
+                 "       firn-trainer validate [--scale S] [--quick]\n"
+                 "       firn-trainer simulate [--scale S] [--model FILE]\n");
+    return 1;
+  }
+  std::string cmd = argv[1];
+  Args args = ParseArgs(argc, argv, 2);
+  std::string command = "firn-trainer";
+  for (int i = 1; i < argc; ++i) command += std::string(" ") + argv[i];
+  if (cmd == "train") return Train(args, command);
+  if (cmd == "validate") return Validate(args);
+  if (cmd == "simulate") return SimulateSuite(args);
+  std::fprintf(stderr, "unknown command '%s'\n", cmd.c_str());
+  return 1;
+}
