@@ -6,5 +6,5 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends \
   g++ pkg-config cmake meson ninja-build \
-  liblz4-dev libxxhash-dev libmimalloc-dev doctest-dev libedit-dev \
+  liblz4-dev libxxhash-dev libmimalloc-dev doctest-dev libedit-dev nlohmann-json3-dev \
   >/dev/null

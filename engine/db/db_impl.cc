@@ -191,6 +191,24 @@ Status DBImpl::Recover(VersionEdit* edit) {
   (void)edit;
   const bool exists = env_->FileExists(CurrentFileName(dbname_));
   if (!exists) {
+    // No CURRENT but tables, or logs holding writes: CURRENT was lost, not
+    // a new database. Creating one here would delete that data.
+    std::vector<std::string> names;
+    if (env_->GetChildren(dbname_, &names).ok()) {
+      for (const std::string& name : names) {
+        uint64_t number;
+        FileType type;
+        if (!ParseFileName(name, &number, &type)) continue;
+        uint64_t size = 0;
+        bool log_with_data = type == FileType::kLog &&
+                             env_->GetFileSize(dbname_ + "/" + name, &size).ok() &&
+                             size > log::kHeaderSize + 8;
+        if (type == FileType::kTable || log_with_data) {
+          return Status::Corruption(CurrentFileName(dbname_) + " is missing but " + name +
+                                    " holds data; run repair");
+        }
+      }
+    }
     if (!options_.create_if_missing) {
       return Status::InvalidArgument(dbname_ + ": no database (create_if_missing is false)");
     }

@@ -393,3 +393,22 @@ TEST_CASE("TracePathRecordsEveryOperationForRetraining") {
   CHECK((records[3].op == TraceOp::kGet && records[3].key == "a"));
   CHECK((records[4].op == TraceOp::kScan && records[4].key == "a"));
 }
+
+TEST_CASE("MissingCurrentWithTablesIsCorruptionNotANewEmptyDatabase") {
+  MemDB t;
+  for (int i = 0; i < 1000; ++i) REQUIRE(t.db->Put(WriteOptions(), Key(i), "v").ok());
+  REQUIRE(t.db->Flush().ok());
+  REQUIRE(t.db->Close().ok());
+  t.db.reset();
+  REQUIRE(t.env->RemoveFile("/db/CURRENT").ok());
+  std::unique_ptr<DB> db;
+  Status s = DB::Open(t.options, t.path, &db);
+  CHECK(s.IsCorruption());
+  CHECK(s.ToString().find("CURRENT") != std::string::npos);
+  // Nothing was deleted: the tables are still there for repair.
+  std::vector<std::string> children;
+  REQUIRE(t.env->GetChildren("/db", &children).ok());
+  bool has_sst = false;
+  for (const std::string& c : children) has_sst |= c.find(".sst") != std::string::npos;
+  CHECK(has_sst);
+}
