@@ -257,29 +257,13 @@ Status DBImpl::Recover(VersionEdit* edit) {
   return Status::OK();
 }
 
-namespace {
-class LogReporter final : public log::Reader::Reporter {
- public:
-  void Corruption(uint64_t offset, size_t bytes, const Status& reason) override {
-    if (damaged) return;
-    damaged = true;
-    this->offset = offset;
-    this->bytes = bytes;
-    this->reason = reason;
-  }
-  bool damaged = false;
-  uint64_t offset = 0;
-  size_t bytes = 0;
-  Status reason;
-};
-}  // namespace
 
 Status DBImpl::ReplayLog(uint64_t number, bool newest, SequenceNumber* max_sequence) {
   std::string fname = LogFileName(dbname_, number);
   std::unique_ptr<SequentialFile> file;
   Status s = env_->NewSequentialFile(fname, &file);
   if (!s.ok()) return s;
-  LogReporter reporter;
+  log::FirstDamage reporter;
   log::Reader reader(file.get(), fname, number, &reporter);
   bool empty = false;
   s = reader.ReadHeader(&empty);

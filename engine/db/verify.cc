@@ -53,21 +53,6 @@ std::string AtOffset(const std::string& fname, uint64_t offset, const std::strin
   return fname + " at offset " + std::to_string(offset) + ": " + what;
 }
 
-// Remembers the reason that ended a log read.
-class LogDamage final : public log::Reader::Reporter {
- public:
-  void Corruption(uint64_t offset, size_t bytes, const Status& reason) override {
-    if (damaged) return;
-    damaged = true;
-    this->offset = offset;
-    this->bytes = bytes;
-    this->reason = reason;
-  }
-  bool damaged = false;
-  uint64_t offset = 0;
-  size_t bytes = 0;
-  Status reason;
-};
 
 // Counts the updates of a batch (WriteBatch::Iterate checks the framing).
 class CountingHandler final : public WriteBatch::Handler {
@@ -244,7 +229,7 @@ Status Verifier::CheckManifest(uint64_t number) {
   std::unique_ptr<SequentialFile> file;
   Status s = env_->NewSequentialFile(fname, &file);
   if (!s.ok()) return s;
-  LogDamage damage;
+  log::FirstDamage damage;
   log::Reader reader(file.get(), fname, number, &damage);
   bool empty = false;
   s = reader.ReadHeader(&empty);
@@ -389,7 +374,7 @@ Status Verifier::CheckLog(uint64_t number, bool active) {
   Status s = env_->NewSequentialFile(fname, &file);
   if (!s.ok()) return s;
   report_->files_checked++;
-  LogDamage damage;
+  log::FirstDamage damage;
   log::Reader reader(file.get(), fname, number, &damage);
   bool empty = false;
   s = reader.ReadHeader(&empty);

@@ -13,21 +13,6 @@ namespace {
 // reaches this size, so recovery reads little and old edits do not pile up.
 constexpr uint64_t kManifestRollBytes = 1u << 20;
 
-class ManifestReporter : public log::Reader::Reporter {
- public:
-  void Corruption(uint64_t offset, size_t bytes, const Status& reason) override {
-    if (!damaged) {
-      damaged = true;
-      damage_offset = offset;
-      damage_bytes = bytes;
-      damage_reason = reason;
-    }
-  }
-  bool damaged = false;
-  uint64_t damage_offset = 0;
-  size_t damage_bytes = 0;
-  Status damage_reason;
-};
 }  // namespace
 
 VersionSet::VersionSet(std::string dbname, const Options& options, Env* env)
@@ -72,7 +57,7 @@ Status VersionSet::Recover() {
   if (!s.ok()) {
     return Status::Corruption("CURRENT names " + fname + " which cannot be opened", s.ToString());
   }
-  ManifestReporter reporter;
+  log::FirstDamage reporter;
   log::Reader reader(file.get(), fname, number, &reporter);
   bool empty = false;
   s = reader.ReadHeader(&empty);
@@ -134,8 +119,8 @@ Status VersionSet::Recover() {
   }
   if (!reader.status().ok()) return reader.status();
   if (reporter.damaged && reader.DamageIsFollowedByValidRecords()) {
-    return Status::Corruption(fname + " at offset " + std::to_string(reporter.damage_offset),
-                              reporter.damage_reason.message());
+    return Status::Corruption(fname + " at offset " + std::to_string(reporter.offset),
+                              reporter.reason.message());
   }
   if (!have_next || !have_last || !have_log) {
     return Status::Corruption(fname + ": no complete snapshot record (missing counters)");

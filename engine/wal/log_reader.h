@@ -112,6 +112,23 @@ class Reader {
   Status damage_;                  // Corruption as reported
 };
 
+// A Reporter that remembers the first damage reported (the one that ended
+// reading): its offset, the bytes dropped and the reason.
+class FirstDamage final : public Reader::Reporter {
+ public:
+  void Corruption(uint64_t at, size_t dropped, const Status& why) override {
+    if (damaged) return;
+    damaged = true;
+    offset = at;
+    bytes = dropped;
+    reason = why;
+  }
+  bool damaged = false;
+  uint64_t offset = 0;
+  size_t bytes = 0;
+  Status reason;
+};
+
 }  // namespace log
 }  // namespace firn
 
