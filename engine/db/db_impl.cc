@@ -236,7 +236,7 @@ Status DBImpl::Recover(VersionEdit* edit) {
 
   mem_ = new MemTable();
   mem_->Ref();
-  mem_first_log_ = logs.empty() ? 0 : logs.front();
+  mem_first_log_ = 0;  // set by the first log that holds a record
   SequenceNumber max_sequence = versions_->LastSequence();
   // The log in use at the crash is the newest one holding more than its
   // header (a log prepared ahead holds only the header).
@@ -281,6 +281,7 @@ Status DBImpl::ReplayLog(uint64_t number, bool newest, SequenceNumber* max_seque
       return Status::Corruption(fname + " near offset " + std::to_string(offset), s.message());
     }
     records++;
+    if (mem_first_log_ == 0) mem_first_log_ = number;
     uint32_t count = WriteBatchInternal::Count(&batch);
     if (count > 0) {
       SequenceNumber last = WriteBatchInternal::Sequence(&batch) + count - 1;
@@ -483,7 +484,11 @@ Status DBImpl::Close() {
     Status c = logfile_->Close();
     if (s.ok() && !log_broken_) s = c;
   }
-  if (next_log_.file) next_log_.file->Close().IgnoreError();
+  if (next_log_.file) {
+    // Prepared but never used: nothing to keep.
+    next_log_.file->Close().IgnoreError();
+    env_->RemoveFile(LogFileName(dbname_, next_log_.number)).IgnoreError();
+  }
   next_log_ = NewLog();
   log_.reset();
   logfile_.reset();
