@@ -95,6 +95,28 @@ Status SyncFd(int fd, const std::string& fname) {
   return Status::OK();
 }
 
+// Reads n bytes (fewer only at end of file) into scratch, retrying on
+// EINTR and short reads: at the file position when offset < 0 (read),
+// else at offset (pread, which keeps no shared position).
+Status ReadFully(int fd, const std::string& fname, off_t offset, size_t n,
+                 std::string_view* result, char* scratch) {
+  *result = std::string_view();
+  size_t got = 0;
+  while (got < n) {
+    ssize_t r = offset < 0 ? ::read(fd, scratch + got, n - got)
+                           : ::pread(fd, scratch + got, n - got,
+                                     offset + static_cast<off_t>(got));
+    if (r < 0) {
+      if (errno == EINTR) continue;
+      return PosixError("read " + fname, errno);
+    }
+    if (r == 0) break;
+    got += static_cast<size_t>(r);
+  }
+  *result = std::string_view(scratch, got);
+  return Status::OK();
+}
+
 // Thread safety: one reader at a time (SequentialFile contract).
 class PosixSequentialFile final : public SequentialFile {
  public:
@@ -102,19 +124,7 @@ class PosixSequentialFile final : public SequentialFile {
   ~PosixSequentialFile() override { ::close(fd_); }
 
   Status Read(size_t n, std::string_view* result, char* scratch) override {
-    size_t got = 0;
-    while (got < n) {
-      ssize_t r = ::read(fd_, scratch + got, n - got);
-      if (r < 0) {
-        if (errno == EINTR) continue;
-        *result = std::string_view();
-        return PosixError("read " + fname_, errno);
-      }
-      if (r == 0) break;
-      got += static_cast<size_t>(r);
-    }
-    *result = std::string_view(scratch, got);
-    return Status::OK();
+    return ReadFully(fd_, fname_, /*offset=*/-1, n, result, scratch);
   }
 
   Status Skip(uint64_t n) override {
@@ -143,18 +153,7 @@ class PosixRandomAccessFile final : public RandomAccessFile {
     if (offset > kMaxOffset || n > kMaxOffset - offset) {
       return Status::InvalidArgument("read " + fname_, "offset too large");
     }
-    size_t got = 0;
-    while (got < n) {
-      ssize_t r = ::pread(fd_, scratch + got, n - got, static_cast<off_t>(offset + got));
-      if (r < 0) {
-        if (errno == EINTR) continue;
-        return PosixError("read " + fname_, errno);
-      }
-      if (r == 0) break;
-      got += static_cast<size_t>(r);
-    }
-    *result = std::string_view(scratch, got);
-    return Status::OK();
+    return ReadFully(fd_, fname_, static_cast<off_t>(offset), n, result, scratch);
   }
 
  private:
