@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <string>
 
 namespace firn {
@@ -26,17 +27,6 @@ inline void MatVecAdd(const int32_t* col, int rows, int cols, const int8_t* x, i
     const int32_t xi = x[i];
     const int32_t* c = col + i * rows;
     for (int j = 0; j < rows; ++j) acc[j] += c[j] * xi;
-  }
-}
-
-// The same with compile-time widths and 16-bit lanes. Exact: |w| <= 8 and
-// 0 <= x <= 127, so a sum of at most 32 products stays within int16.
-template <int kRows>
-inline void MatVecAdd16(const int16_t* col, int cols, const int8_t* x, int16_t* acc) {
-  for (int i = 0; i < cols; ++i) {
-    const int16_t xi = x[i];
-    const int16_t* c = col + i * kRows;
-    for (int j = 0; j < kRows; ++j) acc[j] = static_cast<int16_t>(acc[j] + c[j] * xi);
   }
 }
 
@@ -73,14 +63,59 @@ Status Int4Mlp::Init(std::vector<MlpLayer> layers) {
   }
   layers_ = std::move(layers);
   columns_.clear();
-  columns16_.clear();
-  for (const MlpLayer& L : layers_) {
+  limit_.clear();
+  batch_ok_ = true;
+  for (size_t l = 0; l < layers_.size(); ++l) {
+    const MlpLayer& L = layers_[l];
     std::vector<int32_t> col(static_cast<size_t>(L.inputs) * L.outputs);
     for (int j = 0; j < L.outputs; ++j) {
       for (int i = 0; i < L.inputs; ++i) col[i * L.outputs + j] = L.weights[j * L.inputs + i];
     }
-    columns16_.emplace_back(col.begin(), col.end());
     columns_.push_back(std::move(col));
+    std::vector<int32_t> limit(L.outputs, 0);
+    if (l + 1 < layers_.size()) {
+      for (int j = 0; j < L.outputs; ++j) {
+        // (acc * mult) >> shift >= 127 exactly when acc >= ceil(127 * 2^shift / mult).
+        const int64_t top = int64_t{127} << L.shift[j];
+        const int64_t m = L.mult[j];
+        const int64_t t = m == 0 ? 0 : (top + m - 1) / m;
+        if (t * m >= (int64_t{1} << 31)) batch_ok_ = false;
+        limit[j] = static_cast<int32_t>(std::min<int64_t>(t, INT32_MAX));
+      }
+    }
+    limit_.push_back(std::move(limit));
+  }
+  avx2_ = batch_ok_ && IsShipShape() && layers_[0].inputs >= 16 && KernelAvx2Available();
+  if (avx2_) {
+    const MlpLayer& L0 = layers_[0];
+    const MlpLayer& L1 = layers_[1];
+    const MlpLayer& L2 = layers_[2];
+    const int off = L0.inputs - 16;  // the candidate features come last
+    auto pair = [](int8_t a, int8_t b) {
+      return static_cast<int16_t>(static_cast<uint16_t>(static_cast<uint8_t>(a)) |
+                                  static_cast<uint16_t>(static_cast<uint8_t>(b)) << 8);
+    };
+    for (int j = 0; j < 16; ++j) {
+      for (int q = 0; q < 8; ++q) {
+        kernel_.pair0[j][q] = pair(L0.weights[j * L0.inputs + off + 2 * q],
+                                   L0.weights[j * L0.inputs + off + 2 * q + 1]);
+      }
+      kernel_.bias0[j] = L0.bias[j];
+      kernel_.mult0[j] = L0.mult[j];
+      kernel_.limit0[j] = limit_[0][j];
+      kernel_.shift0[j] = L0.shift[j];
+    }
+    for (int j = 0; j < 8; ++j) {
+      for (int q = 0; q < 8; ++q) {
+        kernel_.pair1[j][q] = pair(L1.weights[j * 16 + 2 * q], L1.weights[j * 16 + 2 * q + 1]);
+      }
+      kernel_.bias1[j] = L1.bias[j];
+      kernel_.mult1[j] = L1.mult[j];
+      kernel_.limit1[j] = limit_[1][j];
+      kernel_.shift1[j] = L1.shift[j];
+      kernel_.w2[j] = L2.weights[j];
+    }
+    kernel_.bias2 = L2.bias[0];
   }
   return Status::OK();
 }
@@ -120,38 +155,111 @@ bool Int4Mlp::IsShipShape() const {
          layers_[1].outputs == 8 && layers_[2].outputs == 1;
 }
 
-void Int4Mlp::ScoreShapedFast(const int8_t* prefix, int prefix_len,
-                              const int8_t* const* suffixes, int suffix_len, int count,
-                              int32_t* scores) const {
-  const MlpLayer& L0 = layers_[0];
-  const MlpLayer& L1 = layers_[1];
-  const MlpLayer& L2 = layers_[2];
-  const int16_t* c0 = columns16_[0].data();
-  const int16_t* c1 = columns16_[1].data();
-  alignas(32) int16_t shared[16] = {};
-  MatVecAdd16<16>(c0, prefix_len, prefix, shared);
-  for (int c = 0; c < count; ++c) {
-    alignas(32) int16_t acc[16];
-    for (int j = 0; j < 16; ++j) acc[j] = shared[j];
-    MatVecAdd16<16>(c0 + prefix_len * 16, suffix_len, suffixes[c], acc);
-    alignas(32) int8_t act[16];
-    for (int j = 0; j < 16; ++j) act[j] = Requantize(acc[j] + L0.bias[j], L0.mult[j], L0.shift[j]);
-    alignas(32) int16_t acc2[8] = {};
-    MatVecAdd16<8>(c1, 16, act, acc2);
-    int32_t score = L2.bias[0];
-    for (int j = 0; j < 8; ++j) {
-      score += L2.weights[j] * Requantize(acc2[j] + L1.bias[j], L1.mult[j], L1.shift[j]);
+namespace {
+
+// Candidates scored together: the batched kernel keeps one 16-bit lane per
+// candidate, so every loop below runs over lanes with a loop-invariant
+// weight or scale and compiles to SIMD (SSE2 on x86-64, NEON on ARM).
+constexpr int kLanes = 16;
+
+// out[j][lane] = requantized(acc) of row j for each lane, where
+// acc = init[j] + bias[j] + sum_i w[j][i] * in[i][lane]. Exact: inputs are
+// in [-127, 127], w in [-8, 7] and there are at most 32 of them, so the
+// 16-bit sums stay within +-32512; the clamp to limit keeps acc * mult
+// below 2^31.
+template <int kRows, int kInputs>
+inline void DenseRelu(const int8_t* w, int w_stride, const int16_t (*in)[kLanes],
+                      const int16_t* init, const MlpLayer& L, const int32_t* limit,
+                      int16_t (*out)[kLanes]) {
+  for (int j = 0; j < kRows; ++j) {
+    int16_t acc[kLanes];
+    for (int k = 0; k < kLanes; ++k) acc[k] = init[j];
+    const int8_t* row = w + j * w_stride;
+    for (int i = 0; i < kInputs; ++i) {
+      const int16_t wi = row[i];
+      for (int k = 0; k < kLanes; ++k) acc[k] = static_cast<int16_t>(acc[k] + wi * in[i][k]);
     }
-    scores[c] = score;
+    const int32_t bias = L.bias[j], mult = L.mult[j], lim = limit[j];
+    const int shift = L.shift[j];
+    for (int k = 0; k < kLanes; ++k) {
+      int32_t v = acc[k] + bias;
+      v = v < 0 ? 0 : v;
+      v = v > lim ? lim : v;
+      v = (v * mult) >> shift;
+      out[j][k] = static_cast<int16_t>(v > 127 ? 127 : v);
+    }
   }
+}
+
+// One block of kLanes candidates through the 16 -> 16 -> 8 -> 1 part of the
+// shipped shape (the first layer's shared prefix already in shared).
+// Returns false, computing nothing, if a feature is -128.
+bool ScoreBlock(const Int4Mlp& mlp, const int32_t* const* limits, const int16_t* shared,
+                const int8_t* const* features, int n, int prefix_len, int32_t* scores) {
+  const MlpLayer& L0 = mlp.layers()[0];
+  const MlpLayer& L1 = mlp.layers()[1];
+  const MlpLayer& L2 = mlp.layers()[2];
+  alignas(32) int8_t rows[kLanes][16] = {};
+  for (int k = 0; k < n; ++k) std::memcpy(rows[k], features[k], 16);
+  alignas(32) int16_t x[16][kLanes];
+  int16_t lowest = 0;
+  for (int i = 0; i < 16; ++i) {
+    for (int k = 0; k < kLanes; ++k) {
+      x[i][k] = rows[k][i];
+      lowest = std::min<int16_t>(lowest, x[i][k]);
+    }
+  }
+  if (lowest == -128) return false;
+  alignas(32) int16_t h1[16][kLanes];
+  alignas(32) int16_t h2[8][kLanes];
+  static const int16_t kZeros[8] = {};
+  DenseRelu<16, 16>(L0.weights.data() + prefix_len, L0.inputs, x, shared, L0, limits[0], h1);
+  DenseRelu<8, 16>(L1.weights.data(), L1.inputs, h1, kZeros, L1, limits[1], h2);
+  int32_t out[kLanes];
+  for (int k = 0; k < kLanes; ++k) out[k] = L2.bias[0];
+  for (int j = 0; j < 8; ++j) {
+    const int32_t wj = L2.weights[j];
+    for (int k = 0; k < kLanes; ++k) out[k] += wj * h2[j][k];
+  }
+  std::memcpy(scores, out, sizeof(int32_t) * n);
+  return true;
+}
+
+}  // namespace
+
+void Int4Mlp::ScoreBatched(const int8_t* prefix, int prefix_len, const int8_t* const* suffixes,
+                           int suffix_len, int count, int32_t* scores) const {
+  // The 16-bit sums need every input above -128; an input of -128 (never
+  // produced by the feature code) sends the decision to the general path.
+  bool has_min = false;
+  int32_t shared32[16] = {};
+  const int32_t* col = columns_[0].data();  // input-major: col[i * 16 + j]
+  for (int i = 0; i < prefix_len; ++i) {
+    has_min |= prefix[i] == -128;
+    for (int j = 0; j < 16; ++j) shared32[j] += col[i * 16 + j] * prefix[i];
+  }
+  int16_t shared[16];
+  for (int j = 0; j < 16; ++j) shared[j] = static_cast<int16_t>(shared32[j]);
+  const int32_t* limits[2] = {limit_[0].data(), limit_[1].data()};
+  for (int base = 0; base < count && !has_min; base += kLanes) {
+    const int n = std::min(kLanes, count - base);
+    if (avx2_ && ScoreBlockAvx2(kernel_, shared, suffixes + base, n, scores + base)) continue;
+    has_min = !ScoreBlock(*this, limits, shared, suffixes + base, n, prefix_len, scores + base);
+  }
+  if (has_min) ScoreGeneral(prefix, prefix_len, suffixes, suffix_len, count, scores);
 }
 
 void Int4Mlp::ScoreShared(const int8_t* prefix, int prefix_len, const int8_t* const* suffixes,
                           int suffix_len, int count, int32_t* scores) const {
-  if (IsShipShape() && prefix_len + suffix_len == layers_[0].inputs) {
-    ScoreShapedFast(prefix, prefix_len, suffixes, suffix_len, count, scores);
+  if (batch_ok_ && IsShipShape() && suffix_len == 16 && prefix_len + suffix_len == layers_[0].inputs) {
+    ScoreBatched(prefix, prefix_len, suffixes, suffix_len, count, scores);
     return;
   }
+  ScoreGeneral(prefix, prefix_len, suffixes, suffix_len, count, scores);
+}
+
+void Int4Mlp::ScoreGeneral(const int8_t* prefix, int prefix_len, const int8_t* const* suffixes,
+                           int suffix_len, int count, int32_t* scores) const {
   const MlpLayer& L = layers_[0];
   int32_t shared[kMaxWidth];
   for (int j = 0; j < L.outputs; ++j) shared[j] = L.bias[j];
@@ -163,6 +271,11 @@ void Int4Mlp::ScoreShared(const int8_t* prefix, int prefix_len, const int8_t* co
               acc);
     scores[c] = layers_.size() == 1 ? acc[0] : Finish(acc);
   }
+}
+
+const char* Int4Mlp::KernelName() const {
+  if (!batch_ok_ || !IsShipShape()) return "general";
+  return avx2_ ? "avx2" : "portable";
 }
 
 double Int4Mlp::ScoreFloat(const int8_t* x) const {

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "firn/status.h"
+#include "policy/int4_kernel.h"
 
 namespace firn {
 
@@ -51,21 +52,38 @@ class Int4Mlp {
   void ScoreShared(const int8_t* prefix, int prefix_len, const int8_t* const* suffixes,
                    int suffix_len, int count, int32_t* scores) const;
 
+  // Which batched kernel ScoreShared uses ("avx2", "portable" or
+  // "general"); tests can turn the AVX2 kernel off to check the others.
+  const char* KernelName() const;
+  void DisableSimdForTesting() { avx2_ = false; }
+
   // The same network evaluated in double precision with the dequantized
   // weights (test reference; never used by the engine).
   double ScoreFloat(const int8_t* x) const;
 
  private:
   int32_t Finish(int32_t* acc) const;
-  // The shipped shape (<= 32 -> 16 -> 8 -> 1) has a fixed-width kernel.
+  // The shipped shape (<= 32 -> 16 -> 8 -> 1) has a batched kernel when
+  // every hidden row's requantization fits 32-bit arithmetic (batch_ok_).
   bool IsShipShape() const;
-  void ScoreShapedFast(const int8_t* prefix, int prefix_len, const int8_t* const* suffixes,
-                       int suffix_len, int count, int32_t* scores) const;
+  void ScoreBatched(const int8_t* prefix, int prefix_len, const int8_t* const* suffixes,
+                    int suffix_len, int count, int32_t* scores) const;
+  void ScoreGeneral(const int8_t* prefix, int prefix_len, const int8_t* const* suffixes,
+                    int suffix_len, int count, int32_t* scores) const;
+
   std::vector<MlpLayer> layers_;
   // Each layer's weights transposed (input-major) and widened to int32,
-  // so the inner loop runs over outputs and vectorizes.
+  // so the inner loop of the general path runs over outputs and vectorizes.
   std::vector<std::vector<int32_t>> columns_;
-  std::vector<std::vector<int16_t>> columns16_;  // the same as int16
+  // Batched kernel: for every hidden row, the accumulator value at and
+  // above which the activation saturates at 127 (so acc * mult stays below
+  // 2^31 once acc is clamped to it). Invariant: batch_ok_ implies
+  // limit_[l][j] * mult[j] < 2^31 for every hidden row.
+  std::vector<std::vector<int32_t>> limit_;
+  bool batch_ok_ = false;
+  // The same model laid out for the AVX2 kernel; used when avx2_.
+  KernelParams kernel_{};
+  bool avx2_ = false;
 };
 
 }  // namespace firn

@@ -160,6 +160,69 @@ TEST_CASE("IntegerKernelMatchesFloatReferenceOnRecordedFeatures") {
   CHECK(agree * 20 >= decisions * 19);
 }
 
+// Every batched kernel (AVX2 where the CPU has it, the portable one, and the
+// general path taken for out-of-range inputs) gives Score's integer exactly,
+// over models with extreme scales and inputs at the edges of their range.
+TEST_CASE("BatchedKernelsMatchPlainScoreBitForBit") {
+  int checked = 0;
+  for (uint64_t seed = 1; seed <= 120; ++seed) {
+    Random rnd(seed * 31 + 7);
+    const int shape[] = {kGlobalFeatures + kCandidateFeatures, 16, 8, 1};
+    std::vector<MlpLayer> layers;
+    for (int l = 0; l < 3; ++l) {
+      MlpLayer L;
+      L.inputs = shape[l];
+      L.outputs = shape[l + 1];
+      for (int i = 0; i < L.inputs * L.outputs; ++i) {
+        // Some models use only the extreme weights, to reach the 16-bit bounds.
+        int w = seed % 4 == 0 ? (rnd.OneIn(2) ? -8 : 7) : static_cast<int>(rnd.Uniform(16)) - 8;
+        L.weights.push_back(static_cast<int8_t>(w));
+      }
+      for (int j = 0; j < L.outputs; ++j) {
+        L.bias.push_back(static_cast<int32_t>(rnd.Uniform(40001)) - 20000);
+        L.mult.push_back(static_cast<int32_t>(rnd.Uniform(seed % 3 == 0 ? 40000 : 100)));
+        L.shift.push_back(static_cast<uint8_t>(4 + rnd.Uniform(17)));
+      }
+      layers.push_back(std::move(L));
+    }
+    Int4Mlp fast, portable;
+    REQUIRE(fast.Init(layers).ok());
+    REQUIRE(portable.Init(layers).ok());
+    portable.DisableSimdForTesting();
+    CHECK(std::string(portable.KernelName()) == "portable");
+    if (seed == 1) MESSAGE("batched kernel on this CPU: " << std::string(fast.KernelName()));
+    const int count = 1 + static_cast<int>(rnd.Uniform(kMaxCandidates));
+    int8_t prefix[kGlobalFeatures];
+    std::vector<std::array<int8_t, kCandidateFeatures>> cands(count);
+    const int mode = static_cast<int>(seed % 5);  // 0..2 in range, 3 negatives, 4 has -128
+    auto value = [&]() -> int8_t {
+      if (mode == 0) return rnd.OneIn(2) ? 127 : 0;
+      if (mode == 3 && rnd.OneIn(8)) return static_cast<int8_t>(-1 - static_cast<int>(rnd.Uniform(127)));
+      if (mode == 4 && rnd.OneIn(40)) return -128;
+      return static_cast<int8_t>(rnd.Uniform(128));
+    };
+    for (int8_t& v : prefix) v = value();
+    const int8_t* suffixes[kMaxCandidates];
+    for (int c = 0; c < count; ++c) {
+      for (int8_t& v : cands[c]) v = value();
+      suffixes[c] = cands[c].data();
+    }
+    int32_t a[kMaxCandidates], b[kMaxCandidates];
+    fast.ScoreShared(prefix, kGlobalFeatures, suffixes, kCandidateFeatures, count, a);
+    portable.ScoreShared(prefix, kGlobalFeatures, suffixes, kCandidateFeatures, count, b);
+    for (int c = 0; c < count; ++c) {
+      int8_t x[kGlobalFeatures + kCandidateFeatures];
+      std::copy(prefix, prefix + kGlobalFeatures, x);
+      std::copy(cands[c].begin(), cands[c].end(), x + kGlobalFeatures);
+      const int32_t want = fast.Score(x);
+      CHECK(a[c] == want);
+      CHECK(b[c] == want);
+      checked++;
+    }
+  }
+  MESSAGE(checked << " candidates scored three ways");
+}
+
 TEST_CASE("CandidatesAreValidAfterPrepareAndWaitComesFirst") {
   PolicyLimits limits;
   limits.num_levels = 5;

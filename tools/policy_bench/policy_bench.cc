@@ -148,8 +148,8 @@ int main(int argc, char** argv) {
   std::printf("model: %s\n", which);
   std::printf("model size:                    %zu bytes (%zu int4 weights, %zu layers)\n",
               model->encoded_bytes, model->mlp.NumWeights(), model->mlp.layers().size());
-  std::printf("decision, 64 candidates:       %.3f us  (integer network only, target <= 2 us)\n",
-              decide_us);
+  std::printf("decision, 64 candidates:       %.3f us  (integer network only, %s kernel, target <= 2 us)\n",
+              decide_us, model->mlp.KernelName());
   std::printf("enumeration + features:        %.3f us  (%d runs, %d files in the tree)\n",
               features_us, v->TotalRuns(), v->TotalFiles());
   std::printf("(checksum %d)\n", sink);
