@@ -5,6 +5,7 @@
 
 #include <cassert>
 #include <limits>
+#include <memory>
 
 #include "port/env.h"
 #include "sst/table.h"
@@ -122,18 +123,20 @@ Status ReadBlock(const RandomAccessFile* file, uint64_t file_size,
     return CorruptionAt(fname, "block handle outside the file", offset);
   }
   const size_t n = static_cast<size_t>(handle.size());
-  std::string buf(n + kBlockTrailerSize, '\0');
+  // Hot path (every block-cache miss): the scratch buffer is not
+  // zero-filled, since Read overwrites it or returns its own memory.
+  const size_t want = n + kBlockTrailerSize;
+  std::unique_ptr<char[]> scratch(new char[want]);
   std::string_view result;
-  Status s = file->Read(offset, buf.size(), &result, buf.data());
+  Status s = file->Read(offset, want, &result, scratch.get());
   if (!s.ok()) return s;
   if (stats != nullptr) stats->bytes_read += result.size();
-  if (result.size() != buf.size()) {
+  if (result.size() != want) {
     return CorruptionAt(fname, "truncated block read", offset);
   }
-  if (result.data() != buf.data()) buf.assign(result.data(), result.size());
 
-  const std::string_view stored(buf.data(), n);
-  const char* trailer = buf.data() + n;
+  const std::string_view stored(result.data(), n);
+  const char* trailer = result.data() + n;
   const char type = trailer[0];
   const uint32_t uncompressed_size = DecodeFixed32(trailer + 1);
   if (verify_checksum && DecodeFixed32(trailer + 5) != BlockChecksum(stored, trailer)) {
@@ -144,8 +147,7 @@ Status ReadBlock(const RandomAccessFile* file, uint64_t file_size,
       if (uncompressed_size != n) {
         return CorruptionAt(fname, "bad uncompressed size in block trailer", offset + n);
       }
-      buf.resize(n);
-      contents->swap(buf);
+      contents->assign(stored.data(), n);
       return Status::OK();
     case kLZ4CompressionBlock: {
       if (n > static_cast<uint64_t>(LZ4_MAX_INPUT_SIZE) ||

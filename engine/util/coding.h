@@ -28,7 +28,19 @@ bool GetLengthPrefixed(std::string_view* input, std::string_view* result);
 
 // Pointer-based varint decoding: returns the byte after the value, or
 // nullptr if [p, limit) holds no complete varint.
-const char* GetVarint32Ptr(const char* p, const char* limit, uint32_t* value);
+// Hot path (memtable and block key comparisons): the one-byte case is
+// inline, the rest is in GetVarint32PtrFallback.
+const char* GetVarint32PtrFallback(const char* p, const char* limit, uint32_t* value);
+inline const char* GetVarint32Ptr(const char* p, const char* limit, uint32_t* value) {
+  if (p < limit) {
+    const uint32_t byte = static_cast<uint8_t>(*p);
+    if ((byte & 0x80) == 0) {
+      *value = byte;
+      return p + 1;
+    }
+  }
+  return GetVarint32PtrFallback(p, limit, value);
+}
 const char* GetVarint64Ptr(const char* p, const char* limit, uint64_t* value);
 
 // Writes a varint at dst; returns the byte after it (at most 5/10 bytes).
