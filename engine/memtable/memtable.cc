@@ -61,7 +61,7 @@ class SearchKey {
     }
     start_ = dst;
     dst = EncodeVarint32(dst, static_cast<uint32_t>(ikey_len));
-    std::memcpy(dst, user_key.data(), user_key.size());
+    if (!user_key.empty()) std::memcpy(dst, user_key.data(), user_key.size());
     EncodeFixed64(dst + user_key.size(), tag);
   }
   SearchKey(const SearchKey&) = delete;

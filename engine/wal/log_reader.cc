@@ -259,44 +259,34 @@ bool Reader::DamageIsFollowedByValidRecords() {
   if (damage_fragment_intact_) return true;
 
   // buffer_ starts at the damaged fragment, unless the damage was a zeroed
-  // region (then it may start anywhere in a later block).
+  // region (then it may start anywhere in a later block). The damaged
+  // header's length cannot be trusted (a flipped length byte would hide
+  // every record after it), so look for an intact fragment at every byte
+  // after the damaged spot.
   std::string_view rest = buffer_;
   const uint64_t pos = buffer_end_offset_ - rest.size();
-  if (pos == damage_offset_ && rest.size() >= kHeaderSize) {
-    // Skip the damaged fragment if its length is believable.
-    const uint32_t length = static_cast<uint32_t>(static_cast<uint8_t>(rest[4])) |
-                            (static_cast<uint32_t>(static_cast<uint8_t>(rest[5])) << 8);
-    if (kHeaderSize + length <= rest.size()) {
-      rest.remove_prefix(kHeaderSize + length);
-    } else {
-      rest = {};
-    }
-  } else if (pos % kBlockSize != 0) {
-    rest = {};  // no known fragment boundary before the next block
-  }
+  if (pos == damage_offset_ && !rest.empty()) rest.remove_prefix(1);
   for (;;) {
-    if (HasIntactFragment(rest)) return true;
+    if (HasIntactFragmentAnywhere(rest)) return true;
     buffer_ = {};
     if (eof_ || !ReadBlock()) return false;
     rest = buffer_;
   }
 }
 
-bool Reader::HasIntactFragment(std::string_view block_rest) const {
-  while (block_rest.size() >= kHeaderSize) {
-    const char* header = block_rest.data();
+bool Reader::HasIntactFragmentAnywhere(std::string_view block_rest) const {
+  const uint32_t lognum = static_cast<uint32_t>(log_number_);
+  for (size_t i = 0; i + kHeaderSize <= block_rest.size(); ++i) {
+    const char* header = block_rest.data() + i;
+    // Cheap filters first: the log number and type, then the checksum.
+    if (DecodeFixed32(header + 7) != lognum) continue;
+    const uint8_t t = static_cast<uint8_t>(header[6]);
+    if (t == kZeroType || t > kMaxRecordType) continue;
     const uint32_t length = static_cast<uint32_t>(static_cast<uint8_t>(header[4])) |
                             (static_cast<uint32_t>(static_cast<uint8_t>(header[5])) << 8);
-    const uint8_t t = static_cast<uint8_t>(header[6]);
-    if (t == kZeroType || t > kMaxRecordType || kHeaderSize + length > block_rest.size()) {
-      return false;  // no further fragment boundary known in this block
-    }
+    if (kHeaderSize + length > block_rest.size() - i) continue;
     const std::string_view payload(header + kHeaderSize, length);
-    if (DecodeFixed32(header) == Checksum32(std::string_view(header + 6, 5), payload) &&
-        DecodeFixed32(header + 7) == static_cast<uint32_t>(log_number_)) {
-      return true;
-    }
-    block_rest.remove_prefix(kHeaderSize + length);
+    if (DecodeFixed32(header) == Checksum32(std::string_view(header + 6, 5), payload)) return true;
   }
   return false;
 }

@@ -59,8 +59,8 @@ class Reader {
   // True if reading stopped early on damage (reported through Reporter).
   bool stopped_on_damage() const { return damaged_; }
   // After reading stopped on damage: true if an intact fragment of this log
-  // (checksum and log number match) lies after the damaged spot, looking
-  // right after the damaged fragment and at every later block start. Then
+  // (checksum and log number match) starts at any byte after the damaged
+  // spot (a damaged length field must not hide the records after it). Then
   // the damage is in the middle of the log, not a torn tail; callers whose
   // file was synced record by record (the manifest) treat that as
   // corruption. Reads the rest of the file. False if reading did not stop
@@ -85,9 +85,9 @@ class Reader {
   bool RestOfFileIsZero();
   Physical Damage(uint64_t offset, const char* reason, bool truncated,
                   bool intact = false);
-  // True if the physical records from the start of `block_rest` (which
-  // lies within one block) include an intact one of this log.
-  bool HasIntactFragment(std::string_view block_rest) const;
+  // True if an intact fragment of this log starts at any byte offset of
+  // `block_rest` (which lies within one block).
+  bool HasIntactFragmentAnywhere(std::string_view block_rest) const;
   // Reports the damage found by ReadPhysicalRecord; the bytes from
   // drop_start on are not returned. Ends reading.
   void ReportDamage(uint64_t drop_start);

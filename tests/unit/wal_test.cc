@@ -685,6 +685,22 @@ TEST_CASE("WAL: DamageIsFollowedByValidRecords tells mid-log damage from a torn 
     CHECK(r.records.size() == 3);
     CHECK(r.damage_followed_by_valid);
   }
+  // Regression (corruption sweep): a length field damaged to a smaller,
+  // believable value made the check skip into the middle of a record and
+  // miss the intact ones after it, in a log smaller than one block (every
+  // manifest), so damage in the middle read as a torn tail.
+  SUBCASE("believable bad length field in a single-block log") {
+    std::vector<uint64_t> small_ends;
+    std::vector<std::string> small;
+    for (int i = 0; i < 6; i++) small.push_back(NumberedPayload(i, 200));
+    std::string g = WriteLog(small, &small_ends);
+    REQUIRE(g.size() < kBlockSize);
+    g[small_ends[2] + 4] ^= 0x01;  // low byte of record 3's length
+    ReadResult r;
+    ReadLog(g, &r);
+    CHECK(r.records.size() == 3);
+    CHECK(r.damage_followed_by_valid);
+  }
   SUBCASE("intact records after a corrupted one in the same block") {
     std::string g = f;
     g[ends[2] + kHeaderSize + 10] ^= 0x08;  // payload of record 3
