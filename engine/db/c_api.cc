@@ -241,6 +241,11 @@ firn_status firn_flush(firn_db* db) {
   return ToC(db->db->Flush());
 }
 
+firn_status firn_maintain(firn_db* db, uint64_t budget_us) {
+  if (db == nullptr) return Invalid("firn_maintain: NULL database");
+  return ToC(db->db->Maintain(budget_us));
+}
+
 char* firn_property(firn_db* db, const char* name) {
   if (db == nullptr || name == nullptr) return nullptr;
   std::string value;

@@ -362,10 +362,53 @@ Status DBImpl::WaitForBackground(bool (DBImpl::*done)() const) {
       bg_retry_at_micros_ = 0;
     }
     if (shutting_down_) return Status::InvalidArgument("database is closing");
+    if (NoThread()) {
+      InlineStep();  // the caller's thread does the work
+      continue;
+    }
     bg_cv_.SignalAll();
     bg_cv_.WaitFor(100000);
   }
   return Status::OK();
+}
+
+bool DBImpl::InlineStep(bool from_maintain) {
+  if (stepping_) {
+    bg_cv_.WaitFor(100000);
+    return true;
+  }
+  stepping_ = true;
+  const uint64_t start = env_->NowMicros();
+  const bool progressed = BackgroundStep();
+  const uint64_t micros = env_->NowMicros() - start;
+  stepping_ = false;
+  if (progressed) {
+    (from_maintain ? maintain_steps_ : inline_steps_)++;
+    max_step_micros_ = std::max(max_step_micros_, micros);
+    avg_step_micros_ = avg_step_micros_ == 0 ? micros : (3 * avg_step_micros_ + micros) / 4;
+  }
+  bg_cv_.SignalAll();
+  return progressed;
+}
+
+Status DBImpl::Maintain(uint64_t budget_us) {
+  port::MutexLock l(&mutex_);
+  if (closed_ || shutting_down_ || !opened_) {
+    return Status::InvalidArgument("Maintain: database is closed");
+  }
+  if (!NoThread() || stepping_ || budget_us == 0) return Status::OK();
+  maintain_calls_++;
+  const uint64_t start = env_->NowMicros();
+  for (bool first = true;; first = false) {
+    // Another step only if it is expected to fit: the overrun is at most
+    // the one step that starts with budget left.
+    const uint64_t elapsed = env_->NowMicros() - start;
+    if (!first && (elapsed >= budget_us || avg_step_micros_ > budget_us - elapsed)) break;
+    if (stepping_) break;  // a writer is running a step
+    if (!InlineStep(/*from_maintain=*/true)) break;
+  }
+  // A failed step is retried by a later call once the back-off has passed.
+  return bg_error_;
 }
 
 Status DBImpl::Flush() {

@@ -78,6 +78,7 @@ DBImpl::DBImpl(const Options& options, const std::string& dbname)
       env_(std::make_unique<IOStatsEnv>(options.env != nullptr ? options.env : Env::Default())),
       bg_cv_(&mutex_),
       writers_cv_(&mutex_) {
+  options_ = EffectiveOptions(options_);  // memory_budget_bytes
   options_.env = env_.get();
   table_options_.block_bytes = options_.block_bytes;
   table_options_.bloom_bits_per_key = options_.bloom_bits_per_key;
@@ -89,6 +90,7 @@ DBImpl::DBImpl(const Options& options, const std::string& dbname)
                                               block_cache_.get(), options_.max_open_files);
   guard_picker_ = NewTieredPicker(options_);
   versions_ = std::make_unique<VersionSet>(dbname_, options_, env_.get());
+  versions_->SetWearSources(&env_->counters(), &user_bytes_written_);
 }
 
 DBImpl::~DBImpl() {
@@ -153,7 +155,7 @@ Status DBImpl::Open() {
     }
     Log("opened " + dbname_ + " with picker " + picker_->Name());
     opened_ = true;
-    bg_thread_ = std::thread([this] { BackgroundThread(); });
+    if (!NoThread()) bg_thread_ = std::thread([this] { BackgroundThread(); });
   } else if (db_lock_) {
     env_->UnlockFile(std::move(db_lock_)).IgnoreError();
   }
@@ -477,6 +479,12 @@ Status DBImpl::Close() {
   if (bg_thread_.joinable()) bg_thread_.join();
   port::MutexLock l(&mutex_);
   Status s;
+  if (bg_error_.ok()) {
+    // Persist the wear counter with the WAL bytes since the last edit (one
+    // small manifest record). A failure loses only that increment.
+    VersionEdit edit;
+    versions_->LogAndApply(&edit, &mutex_).IgnoreError();
+  }
   if (logfile_) {
     // Everything acknowledged becomes durable (sealed logs were synced
     // when they were sealed).

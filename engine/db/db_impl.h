@@ -61,6 +61,7 @@ class DBImpl final : public DB {
   Status Sync() override;
   Status Flush() override;
   Status CompactAll() override;
+  Status Maintain(uint64_t budget_us) override;
   bool GetProperty(std::string_view name, std::string* value) override;
   Status Close() override;
 
@@ -123,10 +124,21 @@ class DBImpl final : public DB {
   uint64_t NewOutputFileNumber() EXCLUDES(mutex_);
   SequenceNumber SmallestSnapshot() REQUIRES(mutex_);
   uint64_t PendingFlushBytes() const REQUIRES(mutex_);
+  int MaxRunsPerLevel() const REQUIRES(mutex_);
   void RecordBackgroundError(const Status& s) REQUIRES(mutex_);
   Status WaitForBackground(bool (DBImpl::*done)() const) REQUIRES(mutex_);
   bool NoSealedMemtables() const REQUIRES(mutex_) { return sealed_.empty(); }
   bool ManualCompactionDone() const REQUIRES(mutex_) { return !manual_compaction_; }
+  // background = none: runs one BackgroundStep on the calling thread, or,
+  // if another thread is inside one, waits (up to 100 ms) for it to end.
+  // Returns true if work may have been done. Counts the step as the
+  // caller's: Maintain's or a writer's.
+  bool InlineStep(bool from_maintain = false) REQUIRES(mutex_);
+  bool NoThread() const { return options_.background == BackgroundMode::kNone; }
+  // The "firn.wear" property (lifetime counters are in the manifest,
+  // docs/format-manifest.md).
+  std::string WearReport() REQUIRES(mutex_);
+  std::string MaintainReport() REQUIRES(mutex_);
 
   // Properties and the in-memory event log (db_properties.cc).
   void Log(std::string line) REQUIRES(mutex_);
@@ -177,6 +189,14 @@ class DBImpl final : public DB {
   bool opened_ GUARDED_BY(mutex_) = false;
   std::thread bg_thread_;
   std::deque<std::string> event_log_ GUARDED_BY(mutex_);
+  // background = none: a thread is running a step (steps never overlap, so
+  // LogAndApply never runs twice at once).
+  bool stepping_ GUARDED_BY(mutex_) = false;
+  uint64_t maintain_calls_ GUARDED_BY(mutex_) = 0;
+  uint64_t maintain_steps_ GUARDED_BY(mutex_) = 0;  // steps run by Maintain
+  uint64_t inline_steps_ GUARDED_BY(mutex_) = 0;    // steps run by writers
+  uint64_t max_step_micros_ GUARDED_BY(mutex_) = 0;
+  uint64_t avg_step_micros_ GUARDED_BY(mutex_) = 0;  // running average
 
   // Statistics (relaxed atomics: read without the mutex).
   std::atomic<bool> has_sealed_{false};
@@ -189,6 +209,7 @@ class DBImpl final : public DB {
   std::atomic<uint64_t> write_slowdowns_{0}, write_stalls_{0}, stall_micros_{0};
   std::atomic<uint64_t> picker_rejections_{0}, guardrail_overrides_{0};
   std::atomic<uint64_t> last_compaction_micros_{0}, last_write_micros_{0};
+  std::atomic<uint64_t> max_write_micros_{0};  // longest write call
   uint64_t open_micros_ = 0;
   // Sliding-window workload rates for the picker.
   uint64_t window_start_micros_ GUARDED_BY(mutex_) = 0;

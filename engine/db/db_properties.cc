@@ -10,6 +10,11 @@
 //   firn.picker       name of the compaction picker in use
 //   firn.policy.decisions  the picker's last decisions with candidates and
 //                     scores (learned picker)
+//   firn.wear         lifetime device and user bytes written (kept across
+//                     opens in the manifest), write amplification, and the
+//                     projected flash lifetime (docs/edge.md)
+//   firn.maintain     background = none: Maintain calls, steps, step times,
+//                     longest write
 // The JSON is written by hand: fixed identifier keys and integer values
 // only, so no escaping is ever needed and the library stays small.
 #include <cinttypes>
@@ -128,6 +133,12 @@ std::string DBImpl::StatsJson() {
       {"block_cache_bytes", cache_usage},
       {"table_cache_bytes", table_cache_->MemoryUsage()},
       {"last_sequence", versions_->LastSequence()},
+      {"lifetime_device_bytes_written", versions_->LifetimeDeviceBytes()},
+      {"lifetime_user_bytes_written", versions_->LifetimeUserBytes()},
+      {"max_write_micros", max_write_micros_.load()},
+      {"maintain_steps", maintain_steps_},
+      {"inline_steps", inline_steps_},
+      {"max_step_micros", max_step_micros_},
   };
   std::string r = "{";
   char buf[96];
@@ -146,6 +157,63 @@ std::string DBImpl::StatsJson() {
   }
   r += "]}";
   return r;
+}
+
+std::string DBImpl::WearReport() {
+  // One "name value" line each; ratios with two decimals, -1 when unknown.
+  const uint64_t device = versions_->LifetimeDeviceBytes();
+  const uint64_t user = versions_->LifetimeUserBytes();
+  const uint64_t endurance = options_.flash_endurance_bytes;
+  // Projected from this open's write rate (device bytes per second of
+  // uptime): remaining endurance / rate.
+  const uint64_t session_bytes = env_->counters().TotalWritten();
+  const uint64_t up_micros = env_->NowMicros() - open_micros_;
+  double rate = up_micros == 0 ? 0.0
+                               : static_cast<double>(session_bytes) * 1e6 /
+                                     static_cast<double>(up_micros);
+  double remaining_s = -1, used_pct = -1;
+  if (endurance > 0) {
+    used_pct = 100.0 * static_cast<double>(device) / static_cast<double>(endurance);
+    const uint64_t left = endurance > device ? endurance - device : 0;
+    if (rate > 0) remaining_s = static_cast<double>(left) / rate;
+  }
+  char buf[512];
+  std::snprintf(buf, sizeof(buf),
+                "lifetime_device_bytes_written %" PRIu64 "\n"
+                "lifetime_user_bytes_written %" PRIu64 "\n"
+                "lifetime_write_amplification %.2f\n"
+                "session_device_bytes_written %" PRIu64 "\n"
+                "session_write_amplification %.2f\n"
+                "device_write_rate_bytes_per_second %.0f\n"
+                "flash_endurance_bytes %" PRIu64 "\n"
+                "endurance_used_percent %.6g\n"
+                "projected_remaining_seconds %.0f\n"
+                "projected_remaining_days %.1f\n",
+                device, user,
+                user == 0 ? -1.0 : static_cast<double>(device) / static_cast<double>(user),
+                session_bytes,
+                user_bytes_written_.load() == 0
+                    ? -1.0
+                    : static_cast<double>(session_bytes) /
+                          static_cast<double>(user_bytes_written_.load()),
+                rate, endurance, used_pct, remaining_s,
+                remaining_s < 0 ? -1.0 : remaining_s / 86400.0);
+  return buf;
+}
+
+std::string DBImpl::MaintainReport() {
+  char buf[320];
+  std::snprintf(buf, sizeof(buf),
+                "background %s\n"
+                "maintain_calls %" PRIu64 "\n"
+                "maintain_steps %" PRIu64 "\n"
+                "inline_steps %" PRIu64 "\n"
+                "max_step_micros %" PRIu64 "\n"
+                "avg_step_micros %" PRIu64 "\n"
+                "max_write_micros %" PRIu64 "\n",
+                NoThread() ? "none" : "thread", maintain_calls_, maintain_steps_, inline_steps_,
+                max_step_micros_, avg_step_micros_, max_write_micros_.load());
+  return buf;
 }
 
 bool DBImpl::GetProperty(std::string_view name, std::string* value) {
@@ -171,9 +239,13 @@ bool DBImpl::GetProperty(std::string_view name, std::string* value) {
     for (const std::string& line : event_log_) *value += line + "\n";
   } else if (name == "firn.picker") {
     *value = picker_->Name();
-  } else if (name == "firn.policy.decisions") {
+  } else if (name == "firn.policy" || name == "firn.policy.decisions") {
     *value = picker_->Explain();
     if (value->empty()) *value = std::string("policy: ") + picker_->Name() + " (static)\n";
+  } else if (name == "firn.wear") {
+    *value = WearReport();
+  } else if (name == "firn.maintain") {
+    *value = MaintainReport();
   } else if (name == "firn.tree") {
     *value = versions_->current()->DebugString();
   } else {

@@ -64,6 +64,7 @@ Status DBImpl::WriteImpl(const WriteOptions& o, const WriteBatch* batch) {
   Writer w(&mutex_);
   w.batch = batch;
   w.sync = o.sync || options_.sync;
+  const uint64_t start_micros = env_->NowMicros();
 
   port::MutexLock l(&mutex_);
   if (closed_ || shutting_down_ || !opened_) {
@@ -98,7 +99,11 @@ Status DBImpl::WriteImpl(const WriteOptions& o, const WriteBatch* batch) {
     // write.
     if (count > 0) versions_->SetLastSequence(first + count - 1);
     if (status.ok()) {
-      last_write_micros_.store(env_->NowMicros(), std::memory_order_relaxed);
+      const uint64_t now = env_->NowMicros();
+      last_write_micros_.store(now, std::memory_order_relaxed);
+      if (now - start_micros > max_write_micros_.load(std::memory_order_relaxed)) {
+        max_write_micros_.store(now - start_micros, std::memory_order_relaxed);
+      }
     } else {
       // The log may end in a partial record: never append to it again. The
       // next write starts a new log (MakeRoomForWrite).
@@ -154,16 +159,34 @@ WriteBatch* DBImpl::BuildBatchGroup(Writer** last_writer) {
   return result;
 }
 
+int DBImpl::MaxRunsPerLevel() const {
+  size_t most = 0;
+  for (const Level& level : versions_->current()->levels()) most = std::max(most, level.runs.size());
+  return static_cast<int>(most);
+}
+
 uint64_t DBImpl::PendingFlushBytes() const {
   uint64_t bytes = 0;
   for (const Sealed& s : sealed_) bytes += s.mem->ApproximateMemoryUsage();
   return bytes;
 }
 
+// With background = none (docs/edge.md) nobody else catches up: where a
+// write would sleep or wait for the worker, it runs one background step
+// itself (InlineStep). A write therefore runs at most one step when the
+// engine is behind (pending flushes above max_pending_flush_bytes, or a
+// level over the guardrail's run cap), and one step per stall round only
+// when the hard limits are reached, which takes the application not
+// calling DB::Maintain at all while writing faster than one step per
+// write frees.
 Status DBImpl::MakeRoomForWrite(bool force) {
   bool allow_delay = !force;
+  bool allow_stall = true;
   const int l0_slowdown = 2 * options_.max_runs_per_level;
   const int l0_stop = 3 * options_.max_runs_per_level;
+  // The guardrail's cap (PickCompaction): without a thread, a write keeps
+  // it by running the compaction it calls for.
+  const int run_cap = options_.max_runs_per_level + (options_.max_runs_per_level + 1) / 2;
   for (;;) {
     int l0_runs = static_cast<int>(versions_->current()->level(0).runs.size());
     uint64_t pending = PendingFlushBytes();
@@ -175,6 +198,15 @@ Status DBImpl::MakeRoomForWrite(bool force) {
         continue;
       }
       if (!bg_error_.ok()) return bg_error_;
+      if (NoThread()) {
+        if (!InlineStep() && versions_->LogNumber() <= wal_barrier_) {
+          return bg_error_.ok() ? Status::IOError("write-ahead log " +
+                                                  std::to_string(wal_barrier_) +
+                                                  " could not be synced")
+                                : bg_error_;
+        }
+        continue;
+      }
       bg_cv_.SignalAll();
       if (!bg_cv_.WaitFor(100000) && versions_->LogNumber() <= wal_barrier_) {
         return Status::IOError("write-ahead log " + std::to_string(wal_barrier_) +
@@ -190,6 +222,14 @@ Status DBImpl::MakeRoomForWrite(bool force) {
       log_broken_ = false;
       continue;
     }
+    if (allow_delay && NoThread() &&
+        (pending > options_.max_pending_flush_bytes || MaxRunsPerLevel() > run_cap)) {
+      // Behind, and no thread to catch up: one step here instead of a sleep.
+      write_slowdowns_.fetch_add(1, std::memory_order_relaxed);
+      InlineStep();
+      allow_delay = false;
+      continue;
+    }
     if (allow_delay && (pending > options_.max_pending_flush_bytes || l0_runs >= l0_slowdown)) {
       // Behind: spread the delay over many writes rather than stall one.
       write_slowdowns_.fetch_add(1, std::memory_order_relaxed);
@@ -200,10 +240,21 @@ Status DBImpl::MakeRoomForWrite(bool force) {
       continue;
     }
     if (!force && mem_->ApproximateMemoryUsage() < options_.memtable_bytes) return Status::OK();
-    if (pending >= 2 * options_.max_pending_flush_bytes || l0_runs >= l0_stop) {
+    if (allow_stall &&
+        (pending >= 2 * options_.max_pending_flush_bytes || l0_runs >= l0_stop)) {
       if (!bg_error_.ok()) return bg_error_;
       write_stalls_.fetch_add(1, std::memory_order_relaxed);
       uint64_t start = env_->NowMicros();
+      if (NoThread()) {
+        // A step that made no progress (nothing the picker may run) lets
+        // this write through rather than spin.
+        if (!InlineStep()) {
+          if (!bg_error_.ok()) return bg_error_;
+          allow_stall = false;
+        }
+        stall_micros_.fetch_add(env_->NowMicros() - start, std::memory_order_relaxed);
+        continue;
+      }
       bg_cv_.SignalAll();
       bg_cv_.WaitFor(100000);
       stall_micros_.fetch_add(env_->NowMicros() - start, std::memory_order_relaxed);

@@ -49,10 +49,14 @@ class LearnedPicker final : public CompactionPicker {
   }
 
   std::string Explain() const override {
-    char buf[160];
-    std::snprintf(buf, sizeof(buf), "policy: learned, dial wear=%d,read=%d,space=%d, model %zu bytes\n",
-                  dial_.wear, dial_.read, dial_.space, model_->encoded_bytes);
+    char buf[200];
+    std::snprintf(buf, sizeof(buf),
+                  "policy: learned, dial wear=%d,read=%d,space=%d, model %016" PRIx64
+                  " (%zu bytes, %s kernel)\n",
+                  dial_.wear, dial_.read, dial_.space, model_->id, model_->encoded_bytes,
+                  model_->mlp.KernelName());
     std::string r = buf;
+    r += "model source: " + model_->source + "\n";
     for (const std::string& d : decisions_) r += d;
     return r;
   }

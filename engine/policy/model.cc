@@ -56,6 +56,9 @@ std::string EncodePolicyModel(const PolicyModel& model) {
   return out;
 }
 
+// Largest magnitude of a bias (see DecodePolicyModel).
+constexpr int32_t kMaxBias = int32_t{1} << 30;
+
 Status DecodePolicyModel(std::string_view bytes, const std::string& source,
                          PolicyModel* model) {
   auto corrupt = [&](size_t offset, const std::string& what) {
@@ -104,7 +107,11 @@ Status DecodePolicyModel(std::string_view bytes, const std::string& source,
     size_t weights = static_cast<size_t>(L.inputs) * rows;
     if (pos + rows * kRowBytes + (weights + 1) / 2 > end) return corrupt(pos, "truncated layer");
     for (size_t j = 0; j < rows; ++j) {
-      L.bias.push_back(static_cast<int32_t>(DecodeFixed32(bytes.data() + pos)));
+      // A bias this large would overflow the int32 accumulator it starts
+      // (the weighted sum adds at most 8 * 128 * kMaxWidth either way).
+      const int32_t bias = static_cast<int32_t>(DecodeFixed32(bytes.data() + pos));
+      if (bias > kMaxBias || bias < -kMaxBias) return corrupt(pos, "bias out of range");
+      L.bias.push_back(bias);
       L.mult.push_back(static_cast<int32_t>(DecodeFixed32(bytes.data() + pos + 4)));
       L.shift.push_back(static_cast<uint8_t>(bytes[pos + 8]));
       pos += kRowBytes;
@@ -126,6 +133,8 @@ Status DecodePolicyModel(std::string_view bytes, const std::string& source,
   Status s = m.mlp.Init(std::move(layers));
   if (!s.ok()) return Status::InvalidArgument(source + ": " + std::string(s.message()));
   m.encoded_bytes = bytes.size();
+  m.id = stored;
+  m.source = source;
   *model = std::move(m);
   return Status::OK();
 }

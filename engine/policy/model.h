@@ -30,6 +30,8 @@ struct PolicyModel {
   uint16_t candidate_features = 0;
   Int4Mlp mlp;
   size_t encoded_bytes = 0;  // size of the file it came from
+  uint64_t id = 0;           // the file's XXH3 checksum: names this model
+  std::string source;        // "built-in policy model" or the file's path
 };
 
 // Serializes a model (weights packed two per byte).

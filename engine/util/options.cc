@@ -4,6 +4,7 @@
 
 #include "policy/features.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <limits>
 #include <string>
@@ -112,6 +113,25 @@ bool ParseCompaction(std::string_view v, CompactionStyle* out) {
   return true;
 }
 
+bool ParseBackground(std::string_view v, BackgroundMode* out) {
+  if (EqualsIgnoreCase(v, "thread")) {
+    *out = BackgroundMode::kThread;
+  } else if (EqualsIgnoreCase(v, "none")) {
+    *out = BackgroundMode::kNone;
+  } else {
+    return false;
+  }
+  return true;
+}
+
+const char* BackgroundName(BackgroundMode b) {
+  switch (b) {
+    case BackgroundMode::kThread: return "thread";
+    case BackgroundMode::kNone: return "none";
+  }
+  return "invalid";
+}
+
 const char* CompressionName(CompressionType c) {
   switch (c) {
     case CompressionType::kNone: return "none";
@@ -160,6 +180,8 @@ Status SetField(Options* o, std::string_view name, std::string_view value) {
     if (!ParseCompaction(value, &parsed)) {
       return BadValue(name, value, "one of learned|tiered|leveled");
     }
+  } else if constexpr (std::is_same_v<T, BackgroundMode>) {
+    if (!ParseBackground(value, &parsed)) return BadValue(name, value, "one of thread|none");
   } else {
     static_assert(std::is_same_v<T, std::string>);
     if (value.find_first_of("\r\n") != std::string_view::npos) {
@@ -183,6 +205,8 @@ std::string FormatField(const Options& o) {
     return CompressionName(v);
   } else if constexpr (std::is_same_v<T, CompactionStyle>) {
     return CompactionName(v);
+  } else if constexpr (std::is_same_v<T, BackgroundMode>) {
+    return BackgroundName(v);
   } else {
     return v;
   }
@@ -225,6 +249,9 @@ constexpr OptionField kFields[] = {
     MakeField<&Options::max_open_files>("max_open_files"),
     MakeField<&Options::block_cache_bytes>("block_cache_bytes"),
     MakeField<&Options::verify_checksums>("verify_checksums"),
+    MakeField<&Options::memory_budget_bytes>("memory_budget_bytes"),
+    MakeField<&Options::background>("background"),
+    MakeField<&Options::flash_endurance_bytes>("flash_endurance_bytes"),
 };
 
 // InvalidArgument unless lo <= v <= hi.
@@ -269,6 +296,11 @@ Status Options::Validate() const {
       CheckRange<uint64_t>("max_key_bytes", max_key_bytes, 1, kMiB),
       CheckRange<uint64_t>("max_value_bytes", max_value_bytes, 1, 256 * kMiB),
       CheckRange("max_open_files", max_open_files, 4, 65536),
+      memory_budget_bytes == 0
+          ? Status::OK()
+          : CheckRange<uint64_t>("memory_budget_bytes", memory_budget_bytes, kMiB, 1024 * kGiB),
+      CheckRange("background", static_cast<int>(background),
+                 static_cast<int>(BackgroundMode::kThread), static_cast<int>(BackgroundMode::kNone)),
   };
   for (const Status& s : checks) {
     if (!s.ok()) return s;
@@ -291,6 +323,32 @@ Status Options::Validate() const {
   Status dial_status = ParseObjectiveDial(policy_objective, &dial);
   if (!dial_status.ok()) return dial_status;
   return Status::OK();
+}
+
+Options EffectiveOptions(const Options& options) {
+  Options o = options;
+  const uint64_t b = o.memory_budget_bytes;
+  if (b == 0) return o;
+  // Each share is clamped to the field's valid range; a budget of 1 MiB
+  // gives the minimum memtable (128 KiB) and pending bytes (64 KiB).
+  auto lower = [](auto* field, uint64_t share, uint64_t floor) {
+    using T = std::remove_reference_t<decltype(*field)>;
+    const uint64_t v = std::max(share, floor);
+    if (static_cast<uint64_t>(*field) > v) *field = static_cast<T>(v);
+  };
+  // Memtables: the active one plus up to 2 x max_pending_flush_bytes
+  // sealed ones (writes stop there) plus the one sealed as that limit is
+  // reached: 1/8 + 2/16 + 1/8 = 3/8 of the budget.
+  lower(&o.memtable_bytes, b / 8, 64 * kKiB);
+  lower(&o.max_pending_flush_bytes, b / 16, 64 * kKiB);
+  lower(&o.block_cache_bytes, b / 4, 0);
+  // Table readers hold each file's index and filter (about 1/32 of the
+  // file for small entries): max_open_files x sst_target_bytes / 32 <= b/8.
+  lower(&o.sst_target_bytes, b / 16, 64 * kKiB);
+  if (o.block_bytes > o.sst_target_bytes) o.block_bytes = static_cast<size_t>(o.sst_target_bytes);
+  const uint64_t readers = std::max<uint64_t>(4, (b / 8) / std::max<uint64_t>(1, o.sst_target_bytes / 32));
+  if (static_cast<uint64_t>(o.max_open_files) > readers) o.max_open_files = static_cast<int>(readers);
+  return o;
 }
 
 std::string OptionsToString(const Options& options) {

@@ -15,6 +15,8 @@ enum Tag : uint32_t {
   kNextRunId = 5,
   kDeletedFile = 6,
   kNewFile = 7,
+  kLifetimeDeviceBytes = 8,  // format version 2
+  kLifetimeUserBytes = 9,    // format version 2
 };
 }  // namespace
 
@@ -38,6 +40,14 @@ void VersionEdit::EncodeTo(std::string* dst) const {
   if (next_run_id_) {
     PutVarint32(dst, kNextRunId);
     PutVarint64(dst, *next_run_id_);
+  }
+  if (lifetime_device_bytes_) {
+    PutVarint32(dst, kLifetimeDeviceBytes);
+    PutVarint64(dst, *lifetime_device_bytes_);
+  }
+  if (lifetime_user_bytes_) {
+    PutVarint32(dst, kLifetimeUserBytes);
+    PutVarint64(dst, *lifetime_user_bytes_);
   }
   for (const DeletedFile& d : deleted_files_) {
     PutVarint32(dst, kDeletedFile);
@@ -85,6 +95,12 @@ Status VersionEdit::DecodeFrom(std::string_view src) {
       case kNextRunId:
         if (GetVarint64(&in, &v64)) next_run_id_ = v64; else what = "next run id";
         break;
+      case kLifetimeDeviceBytes:
+        if (GetVarint64(&in, &v64)) lifetime_device_bytes_ = v64; else what = "device bytes";
+        break;
+      case kLifetimeUserBytes:
+        if (GetVarint64(&in, &v64)) lifetime_user_bytes_ = v64; else what = "user bytes";
+        break;
       case kDeletedFile: {
         DeletedFile d;
         if (GetVarint32(&in, &v32) && v32 < 64 && GetVarint64(&in, &d.run_id) &&
@@ -131,6 +147,8 @@ std::string VersionEdit::DebugString() const {
   if (next_file_number_) r += " next_file=" + std::to_string(*next_file_number_);
   if (last_sequence_) r += " last_seq=" + std::to_string(*last_sequence_);
   if (next_run_id_) r += " next_run=" + std::to_string(*next_run_id_);
+  if (lifetime_device_bytes_) r += " device_bytes=" + std::to_string(*lifetime_device_bytes_);
+  if (lifetime_user_bytes_) r += " user_bytes=" + std::to_string(*lifetime_user_bytes_);
   for (const DeletedFile& d : deleted_files_) {
     r += " -" + std::to_string(d.level) + "/" + std::to_string(d.run_id) + "/" +
          std::to_string(d.number);

@@ -39,7 +39,9 @@ struct FileMetaData {
 using FileRef = std::shared_ptr<const FileMetaData>;
 
 // Manifest format version written in the first edit of every manifest.
-constexpr uint32_t kManifestFormatVersion = 1;
+// 2 added tags 8 and 9 (lifetime device and user bytes written); version 1
+// manifests are still read (the counters start at 0).
+constexpr uint32_t kManifestFormatVersion = 2;
 
 class VersionEdit {
  public:
@@ -59,6 +61,8 @@ class VersionEdit {
   void SetNextFileNumber(uint64_t n) { next_file_number_ = n; }
   void SetLastSequence(SequenceNumber s) { last_sequence_ = s; }
   void SetNextRunId(uint64_t n) { next_run_id_ = n; }
+  void SetLifetimeDeviceBytes(uint64_t n) { lifetime_device_bytes_ = n; }
+  void SetLifetimeUserBytes(uint64_t n) { lifetime_user_bytes_ = n; }
   void AddFile(int level, uint64_t run_id, const FileMetaData& meta) {
     new_files_.push_back({level, run_id, meta});
   }
@@ -71,6 +75,8 @@ class VersionEdit {
   const std::optional<uint64_t>& next_file_number() const { return next_file_number_; }
   const std::optional<SequenceNumber>& last_sequence() const { return last_sequence_; }
   const std::optional<uint64_t>& next_run_id() const { return next_run_id_; }
+  const std::optional<uint64_t>& lifetime_device_bytes() const { return lifetime_device_bytes_; }
+  const std::optional<uint64_t>& lifetime_user_bytes() const { return lifetime_user_bytes_; }
   const std::vector<NewFile>& new_files() const { return new_files_; }
   const std::vector<DeletedFile>& deleted_files() const { return deleted_files_; }
 
@@ -85,6 +91,8 @@ class VersionEdit {
   std::optional<uint64_t> next_file_number_;
   std::optional<SequenceNumber> last_sequence_;
   std::optional<uint64_t> next_run_id_;
+  std::optional<uint64_t> lifetime_device_bytes_;
+  std::optional<uint64_t> lifetime_user_bytes_;
   std::vector<NewFile> new_files_;
   std::vector<DeletedFile> deleted_files_;
 };

@@ -2,6 +2,7 @@
 #include "version/version_set.h"
 
 #include "db/filename.h"
+#include "db/io_stats_env.h"
 #include "port/env.h"
 #include "wal/log_reader.h"
 #include "wal/log_writer.h"
@@ -30,6 +31,8 @@ void VersionSet::InitNew() {
   next_run_id_ = 1;
   last_sequence_ = 0;
   log_number_ = 0;
+  recovered_device_bytes_ = 0;
+  recovered_user_bytes_ = 0;
   current_ = std::make_shared<const Version>(options_.num_levels);
 }
 
@@ -66,7 +69,7 @@ Status VersionSet::Recover() {
 
   std::shared_ptr<Version> v = std::make_shared<Version>(options_.num_levels);
   bool have_version = false, have_next = false, have_last = false, have_log = false;
-  uint64_t next_file = 0, log_number = 0, next_run = 1;
+  uint64_t next_file = 0, log_number = 0, next_run = 1, device_bytes = 0, user_bytes = 0;
   SequenceNumber last_seq = 0;
   std::string_view record;
   std::string scratch;
@@ -115,12 +118,33 @@ Status VersionSet::Recover() {
       have_last = true;
     }
     if (edit.next_run_id()) next_run = *edit.next_run_id();
+    if (edit.lifetime_device_bytes()) device_bytes = *edit.lifetime_device_bytes();
+    if (edit.lifetime_user_bytes()) user_bytes = *edit.lifetime_user_bytes();
     record_start = reader.LastRecordEnd();
   }
   if (!reader.status().ok()) return reader.status();
   if (reporter.damaged && reader.DamageIsFollowedByValidRecords()) {
     return Status::Corruption(fname + " at offset " + std::to_string(reporter.offset),
                               reporter.reason.message());
+  }
+  if (reporter.damaged) {
+    // A torn last edit was never acted on, so every table the edits before
+    // it name still exists. If one is gone, the damaged record was an edit
+    // that did take effect (damage, not a torn write): opening the older
+    // state would lose data and delete the newer tables as strays.
+    for (const Level& level : v->levels()) {
+      for (const Run& run : level.runs) {
+        for (const FileRef& f : run.files) {
+          const std::string table = TableFileName(dbname_, f->number);
+          if (!env_->FileExists(table)) {
+            return Status::Corruption(
+                fname + " at offset " + std::to_string(reporter.offset),
+                std::string(reporter.reason.message()) + "; the edits before it name " + table +
+                    ", which is missing (run repair)");
+          }
+        }
+      }
+    }
   }
   if (!have_next || !have_last || !have_log) {
     return Status::Corruption(fname + ": no complete snapshot record (missing counters)");
@@ -131,6 +155,8 @@ Status VersionSet::Recover() {
   last_sequence_ = last_seq;
   log_number_ = log_number;
   next_run_id_ = std::max<uint64_t>(next_run, v->MaxRunId() + 1);
+  recovered_device_bytes_ = device_bytes;
+  recovered_user_bytes_ = user_bytes;
   manifest_file_number_ = number;
   MarkFileNumberUsed(number);
   return Status::OK();
@@ -143,6 +169,8 @@ std::string VersionSet::EncodeSnapshot() const {
   edit.SetNextFileNumber(next_file_number_);
   edit.SetLastSequence(last_sequence_);
   edit.SetNextRunId(next_run_id_);
+  edit.SetLifetimeDeviceBytes(LifetimeDeviceBytes());
+  edit.SetLifetimeUserBytes(LifetimeUserBytes());
   for (int l = 0; l < current_->num_levels(); ++l) {
     for (const Run& run : current_->level(l).runs) {
       for (const FileRef& f : run.files) edit.AddFile(l, run.id, *f);
@@ -183,6 +211,8 @@ Status VersionSet::LogAndApply(VersionEdit* edit, port::Mutex* mu) {
   edit->SetNextFileNumber(next_file_number_);
   edit->SetLastSequence(last_sequence_);
   edit->SetNextRunId(next_run_id_);
+  edit->SetLifetimeDeviceBytes(LifetimeDeviceBytes());
+  edit->SetLifetimeUserBytes(LifetimeUserBytes());
 
   std::shared_ptr<Version> v;
   Status s = Version::Apply(*current_, *edit, &v);
@@ -247,6 +277,16 @@ Status VersionSet::LogAndApply(VersionEdit* edit, port::Mutex* mu) {
   current_ = std::move(v);
   live_versions_.push_back(current_);
   return Status::OK();
+}
+
+uint64_t VersionSet::LifetimeDeviceBytes() const {
+  return recovered_device_bytes_ +
+         (device_bytes_source_ != nullptr ? device_bytes_source_->TotalWritten() : 0);
+}
+
+uint64_t VersionSet::LifetimeUserBytes() const {
+  return recovered_user_bytes_ +
+         (user_bytes_source_ != nullptr ? user_bytes_source_->load(std::memory_order_relaxed) : 0);
 }
 
 void VersionSet::AddLiveFiles(std::set<uint64_t>* live) {

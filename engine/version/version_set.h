@@ -12,6 +12,7 @@
 #ifndef FIRN_VERSION_VERSION_SET_H_
 #define FIRN_VERSION_VERSION_SET_H_
 
+#include <atomic>
 #include <cstdint>
 #include <list>
 #include <memory>
@@ -27,6 +28,7 @@
 namespace firn {
 
 class Env;
+struct IOCounters;
 class WritableFile;
 namespace log {
 class Writer;
@@ -64,6 +66,22 @@ class VersionSet {
   // Oldest log still needed (older ones hold only flushed data).
   uint64_t LogNumber() const { return log_number_; }
   uint64_t ManifestFileNumber() const { return manifest_file_number_; }
+  // Device and user bytes written over the database's life up to this
+  // open, as recovered from the manifest (0 for a new database or a
+  // version 1 manifest).
+  uint64_t RecoveredDeviceBytes() const { return recovered_device_bytes_; }
+  uint64_t RecoveredUserBytes() const { return recovered_user_bytes_; }
+  // Where the bytes written since open are read when an edit is written:
+  // every edit records the recovered values plus device->TotalWritten()
+  // and *user. nullptr (the default): the recovered values only. Not
+  // owned; read with relaxed loads, so they may be read without the mutex.
+  void SetWearSources(const IOCounters* device, const std::atomic<uint64_t>* user) {
+    device_bytes_source_ = device;
+    user_bytes_source_ = user;
+  }
+  // The recovered values plus the sources' counts.
+  uint64_t LifetimeDeviceBytes() const;
+  uint64_t LifetimeUserBytes() const;
   // Bytes written to manifests (and CURRENT) by this process.
   uint64_t manifest_bytes_written() const { return manifest_bytes_written_; }
 
@@ -86,6 +104,10 @@ class VersionSet {
   SequenceNumber last_sequence_ = 0;
   uint64_t log_number_ = 0;
   uint64_t manifest_bytes_written_ = 0;
+  uint64_t recovered_device_bytes_ = 0;
+  uint64_t recovered_user_bytes_ = 0;
+  const IOCounters* device_bytes_source_ = nullptr;
+  const std::atomic<uint64_t>* user_bytes_source_ = nullptr;
 
   std::unique_ptr<WritableFile> manifest_file_;
   std::unique_ptr<log::Writer> manifest_log_;

@@ -1,7 +1,8 @@
 // Randomized differential test: random operation sequences applied to firn
 // and to std::map must give the same answers, across reopens, flushes and
 // compactions, for each static picker and several seeds (compare RocksDB's
-// db_map_fuzzer). FIRN_DIFF_OPS sets the operations per configuration.
+// db_map_fuzzer). FIRN_DIFF_OPS sets the operations per configuration;
+// FIRN_TEST_BACKGROUND=none runs the engine without its background thread.
 #include <doctest/doctest.h>
 
 #include <cstdlib>
@@ -28,6 +29,11 @@ class Differential {
   Differential(CompactionStyle style, uint64_t seed, CompressionType compression)
       : env_(NewMemEnv()), rnd_(seed) {
     options_.env = env_.get();
+    // FIRN_TEST_BACKGROUND=none: no background thread; flushes and
+    // compactions run inline on the writer (for qemu-user hosts that cannot
+    // start threads, tests/edge/run_edge.sh).
+    const char* bg = std::getenv("FIRN_TEST_BACKGROUND");
+    if (bg != nullptr && std::string(bg) == "none") options_.background = BackgroundMode::kNone;
     options_.compaction = style;
     options_.compression = compression;
     // Small sizes so that flushes and compactions happen often.

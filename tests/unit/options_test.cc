@@ -70,6 +70,12 @@ const std::vector<Settable>& AllSettable() {
       {"max_open_files", "500", [](const Options& o) { return o.max_open_files == 500; }},
       {"block_cache_bytes", "0", [](const Options& o) { return o.block_cache_bytes == 0; }},
       {"verify_checksums", "no", [](const Options& o) { return !o.verify_checksums; }},
+      {"memory_budget_bytes", "8M",
+       [](const Options& o) { return o.memory_budget_bytes == (8u << 20); }},
+      {"background", "none",
+       [](const Options& o) { return o.background == BackgroundMode::kNone; }},
+      {"flash_endurance_bytes", "64G",
+       [](const Options& o) { return o.flash_endurance_bytes == (uint64_t{64} << 30); }},
   };
   return all;
 }
@@ -179,7 +185,7 @@ TEST_CASE("BadSizesAreRejectedAndLeaveOptionsUnchanged") {
   ExpectRejected("leveled_base_bytes", "99999999999999999999999", "");
   if constexpr (sizeof(size_t) == 8) {
     CHECK(With("block_cache_bytes", "17179869183G").block_cache_bytes ==
-          (size_t{17179869183} << 30));
+          static_cast<size_t>(uint64_t{17179869183} << 30));
   }
   ExpectRejected("block_cache_bytes", "17179869184G", "");
 }

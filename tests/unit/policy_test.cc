@@ -326,6 +326,16 @@ TEST_CASE("OpenFailsOnMissingCorruptOrMismatchedModelFile") {
   std::string picker;
   REQUIRE(db->GetProperty("firn.picker", &picker));
   CHECK(picker == "learned");
+  // firn.policy names the loaded model by its checksum and path.
+  PolicyModel loaded;
+  REQUIRE(DecodePolicyModel(bytes, "x", &loaded).ok());
+  char id[17];
+  std::snprintf(id, sizeof(id), "%016llx", static_cast<unsigned long long>(loaded.id));
+  std::string policy;
+  REQUIRE(db->GetProperty("firn.policy", &policy));
+  CHECK_MESSAGE(policy.find(id) != std::string::npos, policy);
+  CHECK_MESSAGE(policy.find("/models/good.model") != std::string::npos, policy);
+  CHECK_MESSAGE(policy.find("dial wear=2,read=1,space=1") != std::string::npos, policy);
 
   o.policy_objective = "wear=2,speed=3";
   db.reset();

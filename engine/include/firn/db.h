@@ -78,9 +78,22 @@ class DB {
   // Flushes, then compacts everything into one run at the last level.
   virtual Status CompactAll() = 0;
 
+  // Does pending flush and compaction work for about `budget_us`
+  // microseconds, in bounded steps, then returns (Options::background =
+  // none; docs/edge.md). A step is one of: creating the next WAL, flushing
+  // one sealed memtable, or one compaction. At least one step runs if any
+  // work is pending; another starts only while the time spent plus the
+  // running average step time fits the budget, so a call overruns its
+  // budget by at most one step. OK if there was nothing to do; the
+  // error of a failed step otherwise (the step is retried by a later call).
+  // With background = thread it returns OK at once (the thread does the
+  // work). Safe to call concurrently with writes; a call made while another
+  // thread is in Maintain returns OK at once.
+  virtual Status Maintain(uint64_t budget_us) = 0;
+
   // Stores a property's value in *value; false if the name is unknown.
-  // Names: "firn.stats", "firn.stats.json", "firn.levels", ...
-  // (docs/architecture.md lists them).
+  // Names: "firn.stats", "firn.stats.json", "firn.levels", "firn.wear",
+  // "firn.maintain", ... (docs/architecture.md and docs/edge.md list them).
   virtual bool GetProperty(std::string_view name, std::string* value) = 0;
 
   // Waits for background work, syncs, and releases the directory. Every

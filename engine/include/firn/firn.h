@@ -95,7 +95,16 @@ void firn_iter_free(firn_iter *);
 firn_status firn_compact(firn_db *);
 /* Flushes the memtable to an SST file. */
 firn_status firn_flush(firn_db *);
-/* NULL if the name is unknown; freed with firn_free. */
+/* Edge devices (docs/edge.md). With the option background=none no thread
+ * is started: call firn_maintain from the idle loop. It does pending flush
+ * and compaction work in bounded steps for about budget_us microseconds
+ * (overrunning by at most one step) and returns; FIRN_OK when there was
+ * nothing to do or the steps succeeded. With background=thread it returns
+ * FIRN_OK at once. */
+firn_status firn_maintain(firn_db *, uint64_t budget_us);
+/* NULL if the name is unknown; freed with firn_free. Wear: "firn.wear"
+ * (lifetime device bytes written, write amplification, projected life
+ * given flash_endurance_bytes). */
 char *firn_property(firn_db *, const char *name);
 void firn_free(void *);
 

@@ -27,6 +27,13 @@ class Snapshot;
 enum class CompressionType : uint8_t { kNone = 0, kLZ4 = 1 };
 
 // Which compaction picker decides when and what to compact.
+// Who does flushes and compactions (docs/edge.md).
+enum class BackgroundMode : uint8_t {
+  kThread = 0,  // one background thread per DB (default)
+  kNone = 1,    // no thread: the application calls DB::Maintain from its
+                // idle loop; writes do bounded work inline when behind
+};
+
 enum class CompactionStyle : uint8_t {
   kLearned = 0,  // the int4 policy network (default)
   kTiered = 1,   // size-ratio merging of whole runs, like RocksDB universal
@@ -107,9 +114,27 @@ struct Options {
   // Check every block's checksum on read (always on for compaction input).
   bool verify_checksums = true;
 
+  // Edge devices (docs/edge.md).
+  // Bound on the engine's memory: memtables (active and waiting to be
+  // flushed), block cache, open table readers and compaction buffers. 0: no
+  // budget (the fields above apply as set). When set, DB::Open lowers
+  // memtable_bytes, max_pending_flush_bytes, block_cache_bytes,
+  // sst_target_bytes and max_open_files to fit their share of it
+  // (EffectiveOptions), and writes slow down, then wait, rather than exceed
+  // it. Not counted: the bytes of the batch being written and the caller's
+  // own iterators' pinned blocks. [1 MiB, 1 TiB] when not 0.
+  uint64_t memory_budget_bytes = 0;
+  // "thread" or "none" (see BackgroundMode).
+  BackgroundMode background = BackgroundMode::kThread;
+  // Bytes the storage device can endure being written over its life (for
+  // example capacity x rated program/erase cycles). 0: unknown. Used only
+  // for the property "firn.wear" (projected remaining lifetime).
+  uint64_t flash_endurance_bytes = 0;
+
   // Parses one option from its string form. Recognised names: every field
   // above in snake_case except `env` (for example "memtable_bytes", "sync",
-  // "compaction" = learned|tiered|leveled, "compression" = lz4|none).
+  // "compaction" = learned|tiered|leveled, "compression" = lz4|none,
+  // "background" = thread|none).
   // Booleans: true/false/1/0/on/off/yes/no (names of booleans and enum
   // values in any letter case). Sizes (the size_t and uint64_t
   // fields): a decimal integer with an optional K, M or G suffix (powers of
@@ -123,6 +148,14 @@ struct Options {
   // Returns InvalidArgument naming the first field out of range.
   Status Validate() const;
 };
+
+// The options a DB opened with `options` runs with: when
+// memory_budget_bytes is set, the memory-bearing fields lowered to their
+// share of it (memtable 1/8, pending flushes 1/16, block cache 1/4, table
+// readers and compaction buffers 1/8 each; the rest is slack for the
+// policy, metadata and allocator overhead). Fields already below their share
+// are kept. REQUIRES: options.Validate() is OK.
+Options EffectiveOptions(const Options& options);
 
 // Every option but `env`, one "name=value" line each in field order, in the
 // form Options::Set accepts (sizes in plain bytes). Used for the OPTIONS
