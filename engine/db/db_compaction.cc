@@ -91,6 +91,10 @@ bool DBImpl::BackgroundStep() {
     bg_error_ = Status::OK();
     bg_retries_++;
   }
+  if (obsolete_files_pending_) {
+    obsolete_files_pending_ = false;
+    DeleteObsoleteFiles();
+  }
   if (!next_log_.file) {
     RecordBackgroundError(PrepareNextLog());
     if (!bg_error_.ok()) return false;
@@ -308,9 +312,13 @@ Status DBImpl::RunCompaction(Compaction* c) {
     auto is_base = [c](std::string_view user_key) { return c->IsBaseForKey(user_key); };
     for (input->SeekToFirst(); s.ok() && input->Valid(); input->Next()) {
       if (has_sealed_.load(std::memory_order_relaxed)) {
-        // Keep writers moving: flush sealed memtables between entries.
+        // Keep writers moving: flush sealed memtables between entries, and
+        // have the next log ready so the next seal costs no log creation
+        // (two fsyncs) on the writer's thread. A failure to prepare it is
+        // not the compaction's: the writer then creates the log itself.
         mutex_.Lock();
         while (s.ok() && !sealed_.empty() && !shutting_down_) s = FlushOldestSealed();
+        if (s.ok() && !next_log_.file && !shutting_down_) PrepareNextLog().IgnoreError();
         mutex_.Unlock();
         if (!s.ok()) break;
       }

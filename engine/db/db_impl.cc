@@ -442,8 +442,18 @@ Iterator* DBImpl::NewIterator(const ReadOptions& o) {
   ReadOptions ro = o;
   version->AddIterators(ro, table_cache_.get(), &children);
   Iterator* merged = NewMergingIterator(std::move(children));
-  Iterator* it = NewDBIterator(merged, seq, [refs = std::move(refs), version]() {
+  Iterator* it = NewDBIterator(merged, seq, [this, refs = std::move(refs), version]() mutable {
     for (MemTable* m : refs) m->Unref();
+    // The last reader of an old version may leave its files unreferenced
+    // (replaced by compactions meanwhile): have them deleted now, not at
+    // the next flush or compaction, which may be far off when idle.
+    port::MutexLock l(&mutex_);
+    const bool stale = version != versions_->current();
+    version.reset();
+    if (stale) {
+      obsolete_files_pending_ = true;
+      bg_cv_.SignalAll();
+    }
   });
   return trace_ ? new TracingIterator(it, trace_.get()) : it;
 }

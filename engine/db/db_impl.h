@@ -179,6 +179,9 @@ class DBImpl final : public DB {
   uint64_t bg_retry_at_micros_ GUARDED_BY(mutex_) = 0;
   uint64_t bg_retries_ GUARDED_BY(mutex_) = 0;  // retries after an error
   bool manual_compaction_ GUARDED_BY(mutex_) = false;
+  // An iterator released a version older than the current one: its files
+  // may now be obsolete; the background step deletes them.
+  bool obsolete_files_pending_ GUARDED_BY(mutex_) = false;
   // The version the picker last answered "wait" for, and when: it is asked
   // again when the tree changes or after the idle period.
   const Version* waited_version_ GUARDED_BY(mutex_) = nullptr;

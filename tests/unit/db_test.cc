@@ -412,3 +412,43 @@ TEST_CASE("MissingCurrentWithTablesIsCorruptionNotANewEmptyDatabase") {
   for (const std::string& c : children) has_sst |= c.find(".sst") != std::string::npos;
   CHECK(has_sst);
 }
+
+// Files that only an iterator's old version still named are deleted once
+// that iterator goes, without waiting for the next flush or compaction
+// (background thread) or at the next Maintain call (background=none).
+TEST_CASE("TablesOfAReleasedOldVersionAreDeletedPromptly") {
+  for (BackgroundMode mode : {BackgroundMode::kThread, BackgroundMode::kNone}) {
+    MemDB t;
+    t.options.background = mode;
+    t.Reopen();
+    auto tables = [&]() {
+      std::vector<std::string> children;
+      REQUIRE(t.env->GetChildren("/db", &children).ok());
+      int n = 0;
+      for (const std::string& c : children) n += c.size() > 4 && c.substr(c.size() - 4) == ".sst";
+      return n;
+    };
+    Random rnd(7);
+    for (int round = 0; round < 3; ++round) {
+      for (int i = 0; i < 800; ++i) {
+        std::string value;
+        for (int b = 0; b < 200; ++b) value.push_back(static_cast<char>('a' + rnd.Uniform(26)));
+        REQUIRE(t.db->Put(WriteOptions(), Key(i), value).ok());
+      }
+      REQUIRE(t.db->Flush().ok());
+    }
+    std::unique_ptr<Iterator> it(t.db->NewIterator(ReadOptions()));
+    const int before = tables();
+    REQUIRE(t.db->CompactAll().ok());
+    CHECK(tables() >= before);  // the iterator still reads the old tables
+    it.reset();
+    if (mode == BackgroundMode::kNone) REQUIRE(t.db->Maintain(100000).ok());
+    int after = tables();
+    for (int i = 0; i < 200 && after >= before; ++i) {
+      t.env->SleepMicros(10000);
+      after = tables();
+    }
+    INFO("mode " << static_cast<int>(mode) << ", tables before " << before << ", after " << after);
+    CHECK(after < before);
+  }
+}
