@@ -235,6 +235,19 @@ Status DBImpl::Recover(VersionEdit* edit) {
     if (type == FileType::kLog && number >= versions_->LogNumber()) logs.push_back(number);
   }
   std::sort(logs.begin(), logs.end());
+  // The manifest names the oldest log still holding unflushed writes. That
+  // log is deleted only after an edit moving past it is durable, so if it
+  // is gone while newer logs exist, the manifest has lost its newest edits
+  // (truncated or damaged at a record boundary): replaying would skip
+  // writes and the tables those edits added would be deleted as strays.
+  const uint64_t needed_log = versions_->LogNumber();
+  if (needed_log != 0 && !logs.empty() && logs.front() != needed_log) {
+    return Status::Corruption(
+        ManifestFileName(dbname_, versions_->ManifestFileNumber()) + ": names " +
+        LogFileName(dbname_, needed_log) + " as the oldest log to replay, which is missing while " +
+        LogFileName(dbname_, logs.front()) +
+        " exists (the manifest lost its newest edits; run repair)");
+  }
 
   mem_ = new MemTable();
   mem_->Ref();
