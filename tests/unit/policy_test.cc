@@ -25,28 +25,42 @@ using namespace firn;
 
 namespace {
 
-// A random model of the shipped shape (32 -> 16 -> 8 -> 1) whose
-// requantization keeps activations in range.
-PolicyModel RandomModel(uint64_t seed) {
-  Random rnd(seed);
+// The layers of a random network of the shipped shape (32 -> 16 -> 8 -> 1):
+// weight() draws each int4 weight; row(l, &bias, &mult, &shift) draws each
+// row's bias and requantization in layer l.
+template <typename WeightFn, typename RowFn>
+std::vector<MlpLayer> RandomLayers(WeightFn weight, RowFn row) {
   const int shape[] = {kGlobalFeatures + kCandidateFeatures, 16, 8, 1};
   std::vector<MlpLayer> layers;
   for (int l = 0; l < 3; ++l) {
     MlpLayer L;
     L.inputs = shape[l];
     L.outputs = shape[l + 1];
-    for (int i = 0; i < L.inputs * L.outputs; ++i) {
-      L.weights.push_back(static_cast<int8_t>(static_cast<int>(rnd.Uniform(16)) - 8));
-    }
-    // Scales chosen so that activations stay mostly inside 0..127, as a
-    // trained model's do.
+    for (int i = 0; i < L.inputs * L.outputs; ++i) L.weights.push_back(weight());
     for (int j = 0; j < L.outputs; ++j) {
-      L.bias.push_back(static_cast<int32_t>(rnd.Uniform(2001)) - 1000);
-      L.mult.push_back(static_cast<int32_t>(16 + rnd.Uniform(48)));
-      L.shift.push_back(static_cast<uint8_t>(l == 0 ? 14 : 12));
+      int32_t bias, mult;
+      uint8_t shift;
+      row(l, &bias, &mult, &shift);
+      L.bias.push_back(bias);
+      L.mult.push_back(mult);
+      L.shift.push_back(shift);
     }
     layers.push_back(std::move(L));
   }
+  return layers;
+}
+
+// A random model whose requantization keeps activations mostly inside
+// 0..127, as a trained model's do.
+PolicyModel RandomModel(uint64_t seed) {
+  Random rnd(seed);
+  std::vector<MlpLayer> layers = RandomLayers(
+      [&] { return static_cast<int8_t>(static_cast<int>(rnd.Uniform(16)) - 8); },
+      [&](int l, int32_t* bias, int32_t* mult, uint8_t* shift) {
+        *bias = static_cast<int32_t>(rnd.Uniform(2001)) - 1000;
+        *mult = static_cast<int32_t>(16 + rnd.Uniform(48));
+        *shift = static_cast<uint8_t>(l == 0 ? 14 : 12);
+      });
   PolicyModel m;
   m.schema_version = kFeatureSchemaVersion;
   m.global_features = kGlobalFeatures;
@@ -167,24 +181,17 @@ TEST_CASE("BatchedKernelsMatchPlainScoreBitForBit") {
   int checked = 0;
   for (uint64_t seed = 1; seed <= 120; ++seed) {
     Random rnd(seed * 31 + 7);
-    const int shape[] = {kGlobalFeatures + kCandidateFeatures, 16, 8, 1};
-    std::vector<MlpLayer> layers;
-    for (int l = 0; l < 3; ++l) {
-      MlpLayer L;
-      L.inputs = shape[l];
-      L.outputs = shape[l + 1];
-      for (int i = 0; i < L.inputs * L.outputs; ++i) {
-        // Some models use only the extreme weights, to reach the 16-bit bounds.
-        int w = seed % 4 == 0 ? (rnd.OneIn(2) ? -8 : 7) : static_cast<int>(rnd.Uniform(16)) - 8;
-        L.weights.push_back(static_cast<int8_t>(w));
-      }
-      for (int j = 0; j < L.outputs; ++j) {
-        L.bias.push_back(static_cast<int32_t>(rnd.Uniform(40001)) - 20000);
-        L.mult.push_back(static_cast<int32_t>(rnd.Uniform(seed % 3 == 0 ? 40000 : 100)));
-        L.shift.push_back(static_cast<uint8_t>(4 + rnd.Uniform(17)));
-      }
-      layers.push_back(std::move(L));
-    }
+    // Some models use only the extreme weights, to reach the 16-bit bounds.
+    std::vector<MlpLayer> layers = RandomLayers(
+        [&] {
+          int w = seed % 4 == 0 ? (rnd.OneIn(2) ? -8 : 7) : static_cast<int>(rnd.Uniform(16)) - 8;
+          return static_cast<int8_t>(w);
+        },
+        [&](int, int32_t* bias, int32_t* mult, uint8_t* shift) {
+          *bias = static_cast<int32_t>(rnd.Uniform(40001)) - 20000;
+          *mult = static_cast<int32_t>(rnd.Uniform(seed % 3 == 0 ? 40000 : 100));
+          *shift = static_cast<uint8_t>(4 + rnd.Uniform(17));
+        });
     Int4Mlp fast, portable;
     REQUIRE(fast.Init(layers).ok());
     REQUIRE(portable.Init(layers).ok());
