@@ -263,17 +263,29 @@ Status DBImpl::Recover(VersionEdit* edit) {
       active_log = number;
     }
   }
+  std::vector<uint64_t> kept;
   for (uint64_t number : logs) {
-    s = ReplayLog(number, number >= active_log, &max_sequence);
+    bool torn_header = false;
+    s = ReplayLog(number, number >= active_log, &max_sequence, &torn_header);
     if (!s.ok()) return s;
+    if (torn_header) {
+      // It holds nothing; left in place it would be an older log with a
+      // damaged header at the next open, which is corruption.
+      s = env_->RemoveFile(LogFileName(dbname_, number));
+      if (!s.ok()) return s;
+    } else {
+      kept.push_back(number);
+    }
   }
-  recovered_logs_ = logs;
+  recovered_logs_ = kept;
   versions_->SetLastSequence(max_sequence);
   return Status::OK();
 }
 
 
-Status DBImpl::ReplayLog(uint64_t number, bool newest, SequenceNumber* max_sequence) {
+Status DBImpl::ReplayLog(uint64_t number, bool newest, SequenceNumber* max_sequence,
+                         bool* torn_header) {
+  *torn_header = false;
   std::string fname = LogFileName(dbname_, number);
   std::unique_ptr<SequentialFile> file;
   Status s = env_->NewSequentialFile(fname, &file);
@@ -282,6 +294,17 @@ Status DBImpl::ReplayLog(uint64_t number, bool newest, SequenceNumber* max_seque
   log::Reader reader(file.get(), fname, number, &reporter);
   bool empty = false;
   s = reader.ReadHeader(&empty);
+  if (s.IsCorruption() && newest) {
+    // No log after this one holds a record: this is the log being created
+    // (or prepared ahead) when the power failed, its header write torn or
+    // left with garbage before its sync. Nothing acknowledged can be in it
+    // unless its header was once durable, and the newest log's damage is a
+    // torn tail either way (below).
+    Log(fname + ": header unreadable (" + std::string(s.message()) +
+        "): the newest log, torn while it was being created; no record recovered from it");
+    *torn_header = true;
+    return Status::OK();
+  }
   if (!s.ok()) return s;
   if (empty) return Status::OK();
   std::string scratch;

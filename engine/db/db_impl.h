@@ -108,7 +108,11 @@ class DBImpl final : public DB {
   Status Recover(VersionEdit* edit) REQUIRES(mutex_);
   // The picker `compaction` names (for learned: the model and the dial).
   Status CreatePicker() REQUIRES(mutex_);
-  Status ReplayLog(uint64_t number, bool newest, SequenceNumber* max_sequence) REQUIRES(mutex_);
+  // Replays one log into the memtable(s). *torn_header: the newest log's
+  // header was unreadable (torn while it was created); it counts as empty
+  // and the caller removes it.
+  Status ReplayLog(uint64_t number, bool newest, SequenceNumber* max_sequence,
+                   bool* torn_header) REQUIRES(mutex_);
   // Syncs the replayed logs (after a kill their data may be only in the OS
   // cache) and starts a new log; the recovered memtable stays active.
   Status StartLogAfterRecovery() REQUIRES(mutex_);
