@@ -104,7 +104,16 @@ TEST_CASE("BackgroundNoneStartsNoThreadWhileThreadModeStartsOne") {
     REQUIRE(DB::Open(o, dir, &db).ok());
     REQUIRE(db->Put(WriteOptions(), "a", "b").ok());
     const int after = ThreadCount();
-    CHECK(after - before == (mode == BackgroundMode::kNone ? 0 : 1));
+    if (mode == BackgroundMode::kNone) {
+      CHECK(after == before);
+    } else {
+#if defined(__SANITIZE_THREAD__)
+      // ThreadSanitizer starts a thread of its own with the first one.
+      CHECK(after - before >= 1);
+#else
+      CHECK(after - before == 1);
+#endif
+    }
     REQUIRE(db->Close().ok());
   }
   std::filesystem::remove_all(dir);
