@@ -294,14 +294,14 @@ Status DBImpl::ReplayLog(uint64_t number, bool newest, SequenceNumber* max_seque
   log::Reader reader(file.get(), fname, number, &reporter);
   bool empty = false;
   s = reader.ReadHeader(&empty);
-  if (s.IsCorruption() && newest) {
-    // No log after this one holds a record: this is the log being created
-    // (or prepared ahead) when the power failed, its header write torn or
-    // left with garbage before its sync. Nothing acknowledged can be in it
-    // unless its header was once durable, and the newest log's damage is a
-    // torn tail either way (below).
+  if (s.IsCorruption() && (newest || !reader.DamageIsFollowedByValidRecords())) {
+    // A header is synced before any record is written to its log, so an
+    // unreadable header with no intact record after it is a log whose
+    // creation the power cut tore (a log prepared ahead may be older than
+    // one a writer created meanwhile): it never held a record. In the
+    // newest log any damage counts as a torn tail (below).
     Log(fname + ": header unreadable (" + std::string(s.message()) +
-        "): the newest log, torn while it was being created; no record recovered from it");
+        "): torn while the log was being created; no record recovered from it");
     *torn_header = true;
     return Status::OK();
   }

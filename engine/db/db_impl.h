@@ -108,9 +108,10 @@ class DBImpl final : public DB {
   Status Recover(VersionEdit* edit) REQUIRES(mutex_);
   // The picker `compaction` names (for learned: the model and the dial).
   Status CreatePicker() REQUIRES(mutex_);
-  // Replays one log into the memtable(s). *torn_header: the newest log's
-  // header was unreadable (torn while it was created); it counts as empty
-  // and the caller removes it.
+  // Replays one log into the memtable(s). *torn_header: the log's header
+  // was unreadable and no intact record follows (torn while the log was
+  // created), or it is the newest log; it counts as empty and the caller
+  // removes it.
   Status ReplayLog(uint64_t number, bool newest, SequenceNumber* max_sequence,
                    bool* torn_header) REQUIRES(mutex_);
   // Syncs the replayed logs (after a kill their data may be only in the OS
