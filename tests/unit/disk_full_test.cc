@@ -109,6 +109,24 @@ void CheckAll(DB* db, const std::map<std::string, std::string>& acked, const cha
   CHECK(bad == 0);
 }
 
+// Writes keys 0, 1, ... until a write fails (at most 20000), recording each
+// acknowledged one; every 50th is synced when sync_some. Returns the failing
+// status; *next is the first key not written.
+Status FillUntilFull(DB* db, bool sync_some, std::map<std::string, std::string>* acked,
+                     int* next) {
+  Status s;
+  int i = 0;
+  for (; i < 20000; ++i) {
+    WriteOptions wo;
+    wo.sync = sync_some && i % 50 == 0;
+    s = db->Put(wo, Key(i), Value(i));
+    if (!s.ok()) break;
+    (*acked)[Key(i)] = Value(i);
+  }
+  *next = i;
+  return s;
+}
+
 }  // namespace
 
 TEST_CASE("FullTmpfsFailsWithNoSpaceKeepsAcknowledgedWritesAndResumes") {
@@ -125,15 +143,8 @@ TEST_CASE("FullTmpfsFailsWithNoSpaceKeepsAcknowledgedWritesAndResumes") {
   std::map<std::string, std::string> acked;
   std::unique_ptr<DB> db;
   REQUIRE(DB::Open(o, path, &db).ok());
-  Status s;
   int i = 0;
-  for (; i < 20000; ++i) {
-    WriteOptions wo;
-    wo.sync = i % 50 == 0;
-    s = db->Put(wo, Key(i), Value(i));
-    if (!s.ok()) break;
-    acked[Key(i)] = Value(i);
-  }
+  Status s = FillUntilFull(db.get(), /*sync_some=*/true, &acked, &i);
   MESSAGE("disk full after " << acked.size() << " writes: " << s.ToString());
   REQUIRE_MESSAGE(s.IsNoSpace(), "expected NoSpace, got " << s.ToString());
   REQUIRE(acked.size() > 100);
@@ -179,13 +190,8 @@ TEST_CASE("ReopenOnAFullTmpfsLosesNoAcknowledgedWrite") {
   std::map<std::string, std::string> acked;
   std::unique_ptr<DB> db;
   REQUIRE(DB::Open(o, path, &db).ok());
-  Status s;
   int i = 0;
-  for (; i < 20000; ++i) {
-    s = db->Put(WriteOptions(), Key(i), Value(i));
-    if (!s.ok()) break;
-    acked[Key(i)] = Value(i);
-  }
+  Status s = FillUntilFull(db.get(), /*sync_some=*/false, &acked, &i);
   REQUIRE_MESSAGE(s.IsNoSpace(), s.ToString());
   // Close on a full disk may fail (it cannot flush); it must not lose the
   // acknowledged writes, which are in the WAL.
