@@ -85,8 +85,15 @@ void DBImpl::BackgroundThread() {
 }
 
 bool DBImpl::BackgroundStep() {
+  bool progressed = false;
+  if (!unsynced_logs_.empty()) {
+    // First, before any flush: a sealed log's writes are at risk of a
+    // power cut until this sync (a failure sets wal_barrier_).
+    SyncSealedLogs().IgnoreError();
+    progressed = true;
+  }
   if (!bg_error_.ok()) {
-    if (env_->NowMicros() < bg_retry_at_micros_) return false;
+    if (env_->NowMicros() < bg_retry_at_micros_) return progressed;
     // Retry: a full disk or a passing I/O error may have cleared.
     bg_error_ = Status::OK();
     bg_retries_++;
@@ -97,7 +104,7 @@ bool DBImpl::BackgroundStep() {
   }
   if (!next_log_.file) {
     RecordBackgroundError(PrepareNextLog());
-    if (!bg_error_.ok()) return false;
+    if (!bg_error_.ok()) return progressed;
   }
   if (!sealed_.empty()) {
     RecordBackgroundError(FlushOldestSealed());
@@ -109,7 +116,7 @@ bool DBImpl::BackgroundStep() {
       manual_compaction_ = false;  // nothing (left) to do
       bg_cv_.SignalAll();
     }
-    return false;
+    return progressed;
   }
   Status s = RunCompaction(c.get());
   RecordBackgroundError(s);
@@ -311,14 +318,17 @@ Status DBImpl::RunCompaction(Compaction* c) {
     EntryFilter filter(smallest_snapshot);
     auto is_base = [c](std::string_view user_key) { return c->IsBaseForKey(user_key); };
     for (input->SeekToFirst(); s.ok() && input->Valid(); input->Next()) {
-      if (has_sealed_.load(std::memory_order_relaxed)) {
-        // Keep writers moving: flush sealed memtables between entries, and
-        // have the next log ready so the next seal costs no log creation
-        // (two fsyncs) on the writer's thread. A failure to prepare it is
-        // not the compaction's: the writer then creates the log itself.
+      if (has_sealed_.load(std::memory_order_relaxed) ||
+          has_unsynced_logs_.load(std::memory_order_relaxed)) {
+        // Keep writers moving: sync sealed logs and flush sealed memtables
+        // between entries, and have the next log ready so the next seal
+        // costs no log creation (two fsyncs) on the writer's thread. A
+        // failure to prepare it is not the compaction's: the writer then
+        // creates the log itself.
         mutex_.Lock();
+        if (!unsynced_logs_.empty()) SyncSealedLogs().IgnoreError();
+        if (!next_log_.file && !shutting_down_) PrepareNextLog().IgnoreError();
         while (s.ok() && !sealed_.empty() && !shutting_down_) s = FlushOldestSealed();
-        if (s.ok() && !next_log_.file && !shutting_down_) PrepareNextLog().IgnoreError();
         mutex_.Unlock();
         if (!s.ok()) break;
       }

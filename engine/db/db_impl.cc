@@ -143,6 +143,22 @@ Status DBImpl::Open() {
     edit.SetLogNumber(min_log);
     s = versions_->LogAndApply(&edit, &mutex_);
   }
+  if (s.ok() && recovery_cut_short_) {
+    // A log was read only up to damage with intact records after it (a
+    // power cut persisted its pages out of order). At the next open it
+    // would no longer be among the newest logs, and the same damage would
+    // read as corruption: flush what was recovered, so no log before the
+    // new one is read again.
+    if (mem_->NumEntries() > 0) {
+      sealed_.push_back({mem_, mem_first_log_});
+      has_sealed_.store(true, std::memory_order_relaxed);
+      mem_ = new MemTable();
+      mem_->Ref();
+      mem_first_log_ = logfile_number_;
+    }
+    while (s.ok() && !sealed_.empty()) s = FlushOldestSealed();
+    recovery_cut_short_ = false;
+  }
   if (s.ok()) {
     // The options in force, for tools and humans (not read back by firn).
     Status os = WriteStringToFile(env_.get(), OptionsToString(options_), OptionsFileName(dbname_),
@@ -254,21 +270,39 @@ Status DBImpl::Recover(VersionEdit* edit) {
   mem_first_log_ = 0;  // set by the first log that holds a record
   SequenceNumber max_sequence = versions_->LastSequence();
   // The log in use at the crash is the newest one holding more than its
-  // header (a log prepared ahead holds only the header).
-  uint64_t active_log = 0;
+  // header (a log prepared ahead holds only the header). At most
+  // kMaxUnsyncedSealedLogs sealed logs are unsynced at a time
+  // (SealMemtableAndSwitchLog), the ones before the log in use, so only
+  // that many + 1 newest logs holding records may have lost unsynced
+  // pages, in any order.
+  std::vector<uint64_t> with_records;
   for (uint64_t number : logs) {
     uint64_t size = 0;
     if (env_->GetFileSize(LogFileName(dbname_, number), &size).ok() &&
         size > log::kHeaderSize + 8) {
-      active_log = number;
+      with_records.push_back(number);
     }
   }
-  std::vector<uint64_t> kept;
+  const uint64_t active_log = with_records.empty() ? 0 : with_records.back();
+  const uint64_t unsynced_from =
+      with_records.size() > kMaxUnsyncedSealedLogs
+          ? with_records[with_records.size() - kMaxUnsyncedSealedLogs - 1]
+          : 0;
+  std::vector<uint64_t> kept, dropped;
+  ReplayState state;
   for (uint64_t number : logs) {
-    bool torn_header = false;
-    s = ReplayLog(number, number >= active_log, &max_sequence, &torn_header);
+    if (!dropped.empty()) {
+      dropped.push_back(number);
+      continue;
+    }
+    bool torn_header = false, gap = false, cut_short = false;
+    s = ReplayLog(number, number >= active_log, number >= unsynced_from, &state, &max_sequence,
+                  &torn_header, &gap, &cut_short);
     if (!s.ok()) return s;
-    if (torn_header) {
+    if (cut_short) recovery_cut_short_ = true;
+    if (gap) {
+      dropped.push_back(number);
+    } else if (torn_header) {
       // It holds nothing; left in place it would be an older log with a
       // damaged header at the next open, which is corruption.
       s = env_->RemoveFile(LogFileName(dbname_, number));
@@ -277,15 +311,36 @@ Status DBImpl::Recover(VersionEdit* edit) {
       kept.push_back(number);
     }
   }
+  if (!dropped.empty()) {
+    // A power cut lost writes of an unsynced log and kept later ones:
+    // those later logs hold only unsynced writes that came after lost
+    // ones. Replaying them would leave a hole, so they go, and their
+    // removal is durable before any new write can reuse their sequence
+    // numbers (a log coming back would otherwise be replayed after them).
+    Log(LogFileName(dbname_, dropped.front()) + ": writes of an earlier log were lost (" +
+        (state.have_last ? "last sequence recovered " + std::to_string(state.last)
+                         : std::string("none recovered")) +
+        "); dropped it and " + std::to_string(dropped.size() - 1) +
+        " later logs, which hold only unsynced writes made after the lost ones");
+    for (uint64_t number : dropped) {
+      s = env_->RemoveFile(LogFileName(dbname_, number));
+      if (!s.ok()) return s;
+    }
+    s = env_->SyncDir(dbname_);
+    if (!s.ok()) return s;
+  }
   recovered_logs_ = kept;
   versions_->SetLastSequence(max_sequence);
   return Status::OK();
 }
 
 
-Status DBImpl::ReplayLog(uint64_t number, bool newest, SequenceNumber* max_sequence,
-                         bool* torn_header) {
+Status DBImpl::ReplayLog(uint64_t number, bool newest, bool may_be_unsynced, ReplayState* state,
+                         SequenceNumber* max_sequence, bool* torn_header, bool* gap,
+                         bool* cut_short) {
   *torn_header = false;
+  *gap = false;
+  *cut_short = false;
   std::string fname = LogFileName(dbname_, number);
   std::unique_ptr<SequentialFile> file;
   Status s = env_->NewSequentialFile(fname, &file);
@@ -311,19 +366,45 @@ Status DBImpl::ReplayLog(uint64_t number, bool newest, SequenceNumber* max_seque
   std::string_view record;
   WriteBatch batch;
   uint64_t records = 0;
+  bool have_marker = false, checked = false;
+  SequenceNumber marker = 0;
   while (reader.ReadRecord(&record, &scratch)) {
     uint64_t offset = reader.LastRecordEnd() - record.size();
     s = WriteBatchInternal::SetContents(&batch, record);
-    if (s.ok()) s = WriteBatchInternal::InsertInto(&batch, mem_);
+    if (!s.ok()) {
+      return Status::Corruption(fname + " near offset " + std::to_string(offset), s.message());
+    }
+    const uint32_t count = WriteBatchInternal::Count(&batch);
+    const SequenceNumber sequence = WriteBatchInternal::Sequence(&batch);
+    if (records == 0 && count == 0) {
+      // The head marker (docs/durability.md): every write numbered below
+      // it was durable when this log got its first record.
+      have_marker = true;
+      marker = sequence;
+    }
+    if (count > 0 && !checked) {
+      checked = true;
+      // Writes numbered from the marker up to this batch were at risk (in
+      // a sealed, unsynced log) when this log began: they must have been
+      // replayed from the logs before, unless they are in tables already
+      // (then this log is the first one the manifest needs).
+      if (have_marker && marker < sequence &&
+          (state->have_last ? state->last + 1 < sequence : number != versions_->LogNumber())) {
+        *gap = true;
+        return Status::OK();
+      }
+    }
+    s = WriteBatchInternal::InsertInto(&batch, mem_);
     if (!s.ok()) {
       return Status::Corruption(fname + " near offset " + std::to_string(offset), s.message());
     }
     records++;
-    if (mem_first_log_ == 0) mem_first_log_ = number;
-    uint32_t count = WriteBatchInternal::Count(&batch);
     if (count > 0) {
-      SequenceNumber last = WriteBatchInternal::Sequence(&batch) + count - 1;
+      if (mem_first_log_ == 0) mem_first_log_ = number;
+      SequenceNumber last = sequence + count - 1;
       *max_sequence = std::max(*max_sequence, last);
+      state->last = state->have_last ? std::max(state->last, last) : last;
+      state->have_last = true;
     }
     if (mem_->ApproximateMemoryUsage() >= options_.memtable_bytes) {
       // Seal it: the background worker flushes it once the DB is open.
@@ -336,17 +417,18 @@ Status DBImpl::ReplayLog(uint64_t number, bool newest, SequenceNumber* max_seque
   }
   if (!reader.status().ok()) return reader.status();
   if (reporter.damaged) {
-    // Older logs were synced whole when they were sealed, so damage with
-    // valid records after it is corruption of acknowledged data: refuse to
-    // open rather than drop them silently (`repair` salvages). The newest
-    // log may hold unsynced pages that a power cut persisted out of order,
-    // so there everything from the damage on counts as a torn tail.
+    // Logs that were synced whole hold acknowledged data, so damage with
+    // valid records after it is corruption: refuse to open rather than
+    // drop them silently (`repair` salvages). The newest logs may hold
+    // unsynced pages that a power cut persisted out of order, so there
+    // everything from the damage on counts as a torn tail.
     bool followed = reader.DamageIsFollowedByValidRecords();
-    if (followed && !newest) {
+    if (followed && !may_be_unsynced) {
       return Status::Corruption(fname + " at offset " + std::to_string(reporter.offset),
                                 std::string(reporter.reason.message()) +
                                     " (valid records follow; run repair)");
     }
+    *cut_short = followed;
     Log(fname + ": log ends at offset " + std::to_string(reporter.offset) + " (" +
         std::string(reporter.reason.message()) + "), " + std::to_string(records) +
         " records recovered" + (followed ? "; valid records after the damage were dropped" : ""));
@@ -370,14 +452,22 @@ Status DBImpl::StartLogAfterRecovery() {
 }
 
 void DBImpl::DeleteObsoleteFiles() {
+  // Reading the directory and unlinking files can take milliseconds each
+  // on a busy device, and writers wait for mutex_: both run without it. A
+  // file created after the listing is not looked at; one listed is judged
+  // below under the lock, and a file judged obsolete never becomes live
+  // again (numbers are not reused), so removing it later is safe.
+  std::vector<std::string> children;
+  mutex_.Unlock();
+  Status listed = env_->GetChildren(dbname_, &children);
+  mutex_.Lock();
+  if (!listed.ok()) return;
   std::set<uint64_t> live = pending_outputs_;
   live.insert(kept_outputs_.begin(), kept_outputs_.end());
   versions_->AddLiveFiles(&live);
   uint64_t min_log = sealed_.empty() ? mem_first_log_ : sealed_.front().first_log;
   if (min_log == 0) min_log = logfile_number_;
-  std::vector<std::string> children;
-  if (!env_->GetChildren(dbname_, &children).ok()) return;
-  std::vector<std::pair<uint64_t, FileType>> doomed;
+  std::vector<std::string> doomed;
   for (const std::string& name : children) {
     uint64_t number;
     FileType type;
@@ -399,22 +489,22 @@ void DBImpl::DeleteObsoleteFiles() {
       default:
         break;
     }
-    if (!keep) doomed.push_back({number, type});
-  }
-  for (auto& [number, type] : doomed) {
-    std::string fname;
+    if (keep) continue;
     if (type == FileType::kTable) {
       table_cache_->Evict(number);
-      fname = TableFileName(dbname_, number);
+      doomed.push_back(TableFileName(dbname_, number));
     } else if (type == FileType::kLog) {
-      fname = LogFileName(dbname_, number);
+      doomed.push_back(LogFileName(dbname_, number));
     } else if (type == FileType::kManifest) {
-      fname = ManifestFileName(dbname_, number);
+      doomed.push_back(ManifestFileName(dbname_, number));
     } else {
-      fname = TempFileName(dbname_, number);
+      doomed.push_back(TempFileName(dbname_, number));
     }
-    env_->RemoveFile(fname).IgnoreError();
   }
+  if (doomed.empty()) return;
+  mutex_.Unlock();
+  for (const std::string& fname : doomed) env_->RemoveFile(fname).IgnoreError();
+  mutex_.Lock();
 }
 
 Status DBImpl::Get(const ReadOptions& o, std::string_view key, std::string* value) {
@@ -531,10 +621,12 @@ Status DBImpl::Close() {
     VersionEdit edit;
     versions_->LogAndApply(&edit, &mutex_).IgnoreError();
   }
+  // Everything acknowledged becomes durable: the sealed logs first, then
+  // the current one.
+  s = SyncSealedLogs();
   if (logfile_) {
-    // Everything acknowledged becomes durable (sealed logs were synced
-    // when they were sealed).
-    s = logfile_->Sync();
+    Status synced = logfile_->Sync();
+    if (s.ok()) s = synced;
     Status c = logfile_->Close();
     if (s.ok() && !log_broken_) s = c;
   }

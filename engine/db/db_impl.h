@@ -88,14 +88,39 @@ class DBImpl final : public DB {
     MemTable* mem;
     uint64_t first_log;  // oldest WAL holding any of its entries
   };
+  // A log the writers left (sealed) whose data is not yet known durable.
+  struct SealedLog {
+    uint64_t number = 0;
+    std::unique_ptr<WritableFile> file;
+    SequenceNumber first_seq = 0;  // of its first batch; 0: it holds none
+  };
+  // Recovery's view of the sequence numbers replayed so far (ReplayLog).
+  struct ReplayState {
+    bool have_last = false;
+    SequenceNumber last = 0;  // last sequence number replayed from a log
+  };
   class SnapshotImpl;
 
   // Write path (db_write.cc).
   Status WriteImpl(const WriteOptions& o, const WriteBatch* batch);
   Status MakeRoomForWrite(bool force) REQUIRES(mutex_);
-  // Seals a non-empty memtable, syncs and closes the current log, and
-  // continues in a new one.
+  // At most this many sealed logs wait for their sync (recovery relies on
+  // the bound: only the newest kMaxUnsyncedSealedLogs + 1 logs holding
+  // records may have lost unsynced pages, docs/durability.md).
+  static constexpr size_t kMaxUnsyncedSealedLogs = 2;
+  // Seals a non-empty memtable and continues in a new log; the old log
+  // joins unsynced_logs_ (synced later, in order, by SyncSealedLogs). If
+  // kMaxUnsyncedSealedLogs already wait, the oldest is synced first, on
+  // the caller's thread.
   Status SealMemtableAndSwitchLog() REQUIRES(mutex_);
+  // Syncs and closes the sealed logs, oldest first, until at most `keep`
+  // remain, releasing mutex_ during each sync; a log whose data is already
+  // in a table is closed unsynced.
+  // One thread syncs at a time; others wait for it. A failed sync sets
+  // wal_barrier_ (writes then wait until that log's data is in a table).
+  // Returns OK once the synced logs are durable, else the error (also while
+  // a barrier from an earlier failure stands).
+  Status SyncSealedLogs(size_t keep = 0) REQUIRES(mutex_);
   // Creates a log with its header and directory entry durable.
   Status CreateLog(uint64_t number, NewLog* log);
   Status PrepareNextLog() REQUIRES(mutex_);
@@ -108,15 +133,25 @@ class DBImpl final : public DB {
   Status Recover(VersionEdit* edit) REQUIRES(mutex_);
   // The picker `compaction` names (for learned: the model and the dial).
   Status CreatePicker() REQUIRES(mutex_);
-  // Replays one log into the memtable(s). *torn_header: the log's header
-  // was unreadable and no intact record follows (torn while the log was
+  // Replays one log into the memtable(s). newest: the log the writers
+  // used last (a damaged header then counts as torn). may_be_unsynced: one
+  // of the newest kMaxUnsyncedSealedLogs + 1 logs holding records, which
+  // may have lost unsynced pages in any order (damage with intact records after it is then a
+  // torn tail, not corruption). *torn_header: the log's header was
+  // unreadable and no intact record follows (torn while the log was
   // created), or it is the newest log; it counts as empty and the caller
-  // removes it.
-  Status ReplayLog(uint64_t number, bool newest, SequenceNumber* max_sequence,
-                   bool* torn_header) REQUIRES(mutex_);
+  // removes it. *gap: the log's head marker says earlier logs held writes
+  // that were not replayed (lost in a power cut); nothing of this log was
+  // replayed and the caller drops it and every later log. *cut_short: the
+  // replay stopped at damage with intact records after it.
+  Status ReplayLog(uint64_t number, bool newest, bool may_be_unsynced, ReplayState* state,
+                   SequenceNumber* max_sequence, bool* torn_header, bool* gap,
+                   bool* cut_short) REQUIRES(mutex_);
   // Syncs the replayed logs (after a kill their data may be only in the OS
   // cache) and starts a new log; the recovered memtable stays active.
   Status StartLogAfterRecovery() REQUIRES(mutex_);
+  // Removes files no version, pending output or log replay needs.
+  // Releases mutex_ while reading the directory and removing files.
   void DeleteObsoleteFiles() REQUIRES(mutex_);
 
   // Background work (db_compaction.cc).
@@ -172,6 +207,16 @@ class DBImpl final : public DB {
   std::unique_ptr<log::Writer> log_ GUARDED_BY(mutex_);
   uint64_t logfile_number_ GUARDED_BY(mutex_) = 0;
   bool log_broken_ GUARDED_BY(mutex_) = false;  // last append failed: rotate
+  // The current log holds a record (its head marker, docs/durability.md).
+  bool log_has_records_ GUARDED_BY(mutex_) = false;
+  SequenceNumber log_first_seq_ GUARDED_BY(mutex_) = 0;  // of its first batch; 0: none
+  // Sealed logs not yet known durable, oldest first (at most
+  // kMaxUnsyncedSealedLogs, see SealMemtableAndSwitchLog).
+  std::deque<SealedLog> unsynced_logs_ GUARDED_BY(mutex_);
+  bool syncing_logs_ GUARDED_BY(mutex_) = false;  // a thread is in SyncSealedLogs' sync
+  // Recovery stopped inside a log with intact records after the damage:
+  // Open flushes what it recovered, so that log is not read again.
+  bool recovery_cut_short_ GUARDED_BY(mutex_) = false;
   NewLog next_log_ GUARDED_BY(mutex_);  // created ahead by the background worker
   std::vector<uint64_t> recovered_logs_ GUARDED_BY(mutex_);
   uint64_t wal_barrier_ GUARDED_BY(mutex_) = 0;  // unsynced sealed log: writes wait
@@ -208,6 +253,7 @@ class DBImpl final : public DB {
 
   // Statistics (relaxed atomics: read without the mutex).
   std::atomic<bool> has_sealed_{false};
+  std::atomic<bool> has_unsynced_logs_{false};  // !unsynced_logs_.empty()
   std::atomic<uint64_t> user_bytes_written_{0};
   std::atomic<uint64_t> writes_{0}, deletes_{0}, gets_{0}, scans_{0};
   std::atomic<uint64_t> get_blocks_read_{0}, get_files_probed_{0}, get_cache_hits_{0};

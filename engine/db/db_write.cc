@@ -16,8 +16,11 @@ namespace firn {
 namespace {
 // Largest group the front writer assembles (bytes of batches).
 constexpr size_t kMaxGroupBytes = 1u << 20;
-// One write is delayed this long when the engine is behind.
-constexpr uint64_t kSlowdownMicros = 1000;
+// One write is delayed this long when the engine is behind. Short, so a
+// delayed write still completes within about a millisecond (the latency
+// goal of issue #6); the delay is applied to every write while behind,
+// which still caps a single writer at a few thousand writes a second.
+constexpr uint64_t kSlowdownMicros = 250;
 }  // namespace
 
 Status DBImpl::Put(const WriteOptions& o, std::string_view key, std::string_view value) {
@@ -75,6 +78,12 @@ Status DBImpl::WriteImpl(const WriteOptions& o, const WriteBatch* batch) {
   if (w.done) return w.status;
 
   Status status = MakeRoomForWrite(/*force=*/false);
+  if (status.ok() && w.sync && !unsynced_logs_.empty()) {
+    // A sync makes every write before it durable, so the sealed logs
+    // first. A failure fails this group only: nothing was appended.
+    status = SyncSealedLogs();
+    if (!status.ok()) Log("sync write failed: " + status.ToString());
+  }
   Writer* last_writer = &w;
   if (status.ok()) {
     WriteBatch* group = nullptr;
@@ -85,11 +94,30 @@ Status DBImpl::WriteImpl(const WriteOptions& o, const WriteBatch* batch) {
       WriteBatchInternal::SetSequence(group, first);
       count = WriteBatchInternal::Count(group);
     }
+    // The first record of a log is its head marker (docs/durability.md):
+    // an empty batch whose sequence is the lowest one that may not be
+    // durable yet (in a sealed log still unsynced), or this group's first
+    // if every earlier write is synced or in a table. Recovery checks
+    // that the logs before this one delivered everything from there on.
+    WriteBatch marker;
+    const bool write_marker = group != nullptr && !log_has_records_;
+    if (write_marker) {
+      SequenceNumber lowest = first;
+      for (const SealedLog& sl : unsynced_logs_) {
+        if (sl.first_seq != 0) lowest = std::min(lowest, sl.first_seq);
+      }
+      WriteBatchInternal::SetSequence(&marker, lowest);
+      log_has_records_ = true;
+    }
+    if (count > 0 && log_first_seq_ == 0) log_first_seq_ = first;
     bool sync = w.sync;
     {
       // Only the front writer touches the log and mem_, so the lock can go.
       mutex_.Unlock();
-      if (group != nullptr) status = log_->AddRecord(WriteBatchInternal::Contents(group));
+      if (write_marker) status = log_->AddRecord(WriteBatchInternal::Contents(&marker));
+      if (status.ok() && group != nullptr) {
+        status = log_->AddRecord(WriteBatchInternal::Contents(group));
+      }
       if (status.ok() && sync) status = logfile_->Sync();
       if (status.ok() && group != nullptr) status = WriteBatchInternal::InsertInto(group, mem_);
       mutex_.Lock();
@@ -187,6 +215,7 @@ Status DBImpl::MakeRoomForWrite(bool force) {
   // The guardrail's cap (PickCompaction): without a thread, a write keeps
   // it by running the compaction it calls for.
   const int run_cap = options_.max_runs_per_level + (options_.max_runs_per_level + 1) / 2;
+  const uint64_t retries_seen = bg_retries_;
   for (;;) {
     int l0_runs = static_cast<int>(versions_->current()->level(0).runs.size());
     uint64_t pending = PendingFlushBytes();
@@ -216,10 +245,15 @@ Status DBImpl::MakeRoomForWrite(bool force) {
     }
     if (log_broken_) {
       // The log may end in a partial record: seal what it holds and go on
-      // in a fresh log.
+      // in a fresh log. The failed write used sequence numbers that no
+      // intact record may hold, so the next log's first batch does not
+      // follow the last one recovery finds in this log: sync this log now,
+      // and the new log's head marker says nothing before it is at risk.
       Status s = SealMemtableAndSwitchLog();
       if (!s.ok()) return s;
       log_broken_ = false;
+      s = SyncSealedLogs();
+      if (!s.ok()) return s;  // wal_barrier_ is set
       continue;
     }
     if (allow_delay && NoThread() &&
@@ -242,7 +276,13 @@ Status DBImpl::MakeRoomForWrite(bool force) {
     if (!force && mem_->ApproximateMemoryUsage() < options_.memtable_bytes) return Status::OK();
     if (allow_stall &&
         (pending >= 2 * options_.max_pending_flush_bytes || l0_runs >= l0_stop)) {
-      if (!bg_error_.ok()) return bg_error_;
+      if (!bg_error_.ok()) {
+        // The cause (a full disk) may be gone: have the worker retry now
+        // rather than after its back-off, and fail only if that retry, or
+        // one since this write began, failed too.
+        if (bg_retries_ > retries_seen) return bg_error_;
+        bg_retry_at_micros_ = 0;
+      }
       write_stalls_.fetch_add(1, std::memory_order_relaxed);
       uint64_t start = env_->NowMicros();
       if (NoThread()) {
@@ -271,7 +311,8 @@ Status DBImpl::CreateLog(uint64_t number, NewLog* log) {
   std::string fname = LogFileName(dbname_, number);
   Status s = env_->NewWritableFile(fname, &log->file);
   if (s.ok()) {
-    log->writer = std::make_unique<log::Writer>(log->file.get(), number);
+    log->writer =
+        std::make_unique<log::Writer>(log->file.get(), number, options_.wal_compression);
     s = log->writer->WriteHeader();
   }
   // The header and the name are made durable now, so a log can never be
@@ -329,39 +370,82 @@ void DBImpl::InstallLog(NewLog log) {
   logfile_ = std::move(log.file);
   log_ = std::move(log.writer);
   logfile_number_ = log.number;
+  log_has_records_ = false;
+  log_first_seq_ = 0;
   if (mem_->NumEntries() == 0) mem_first_log_ = log.number;
 }
 
 Status DBImpl::SealMemtableAndSwitchLog() {
+  if (unsynced_logs_.size() >= kMaxUnsyncedSealedLogs) {
+    // The background worker fell behind by that many memtables: sync the
+    // oldest sealed log here, so no more sealed logs are ever at risk.
+    // Counted as a stall.
+    write_stalls_.fetch_add(1, std::memory_order_relaxed);
+    const uint64_t start = env_->NowMicros();
+    Status s = SyncSealedLogs(kMaxUnsyncedSealedLogs - 1);
+    stall_micros_.fetch_add(env_->NowMicros() - start, std::memory_order_relaxed);
+    if (!s.ok()) return s;  // wal_barrier_ is set
+  }
   NewLog log;
   Status s = TakeNewLog(&log);
   if (!s.ok()) return s;
-  // The old log is synced before anything is written to the new one: were
-  // the new log's data to reach the device first, a power cut could keep
-  // later writes and lose earlier ones (a hole). One fsync per memtable.
-  std::unique_ptr<WritableFile> old = std::move(logfile_);
-  uint64_t old_number = logfile_number_;
-  Status synced;
-  if (old) {
-    mutex_.Unlock();
-    synced = old->Sync();
-    old->Close().IgnoreError();
-    mutex_.Lock();
+  // The old log is not synced here: the background worker syncs it (or a
+  // sync write, Sync or Close, whichever comes first). Until then a power
+  // cut may keep later writes in the new log while losing earlier ones in
+  // this one; recovery detects that gap with the new log's head marker and
+  // stops there, so what it recovers is still a prefix.
+  if (logfile_) {
+    SealedLog sealed;
+    sealed.number = logfile_number_;
+    sealed.file = std::move(logfile_);
+    sealed.first_seq = log_first_seq_;
+    unsynced_logs_.push_back(std::move(sealed));
+    has_unsynced_logs_.store(true, std::memory_order_relaxed);
   }
   if (mem_->NumEntries() > 0) {
     sealed_.push_back({mem_, mem_first_log_});
     has_sealed_.store(true, std::memory_order_relaxed);
     mem_ = new MemTable();
     mem_->Ref();
-    bg_cv_.SignalAll();
   }
   InstallLog(std::move(log));
-  if (!synced.ok()) {
-    wal_barrier_ = old_number;
-    Log("sync of log " + std::to_string(old_number) + " failed: " + synced.ToString());
-    return synced;
-  }
+  bg_cv_.SignalAll();
   return Status::OK();
+}
+
+Status DBImpl::SyncSealedLogs(size_t keep) {
+  Status result;
+  for (;;) {
+    while (syncing_logs_) bg_cv_.Wait();
+    if (unsynced_logs_.size() <= keep) break;
+    SealedLog& front = unsynced_logs_.front();
+    const uint64_t number = front.number;
+    WritableFile* file = front.file.get();
+    // Its data is already in a table once the manifest's log number is past it.
+    const bool needed = number >= versions_->LogNumber();
+    syncing_logs_ = true;
+    mutex_.Unlock();
+    Status s = needed ? file->Sync() : Status::OK();
+    file->Close().IgnoreError();
+    mutex_.Lock();
+    syncing_logs_ = false;
+    unsynced_logs_.pop_front();  // only the syncing thread pops
+    has_unsynced_logs_.store(!unsynced_logs_.empty(), std::memory_order_relaxed);
+    bg_cv_.SignalAll();
+    if (!s.ok()) {
+      // A failed sync may have dropped the log's dirty pages, and a retry
+      // could report success without them: its writes are durable only
+      // once their memtable is in a table. Until then writes wait.
+      wal_barrier_ = std::max(wal_barrier_, number);
+      Log("sync of log " + std::to_string(number) + " failed: " + s.ToString());
+      if (result.ok()) result = s;
+    }
+  }
+  if (result.ok() && wal_barrier_ != 0 && versions_->LogNumber() <= wal_barrier_) {
+    result = Status::IOError("write-ahead log " + std::to_string(wal_barrier_) +
+                             " could not be synced; syncs resume once it is flushed");
+  }
+  return result;
 }
 
 }  // namespace firn

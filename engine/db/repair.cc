@@ -156,22 +156,28 @@ class ResumedLog final : public SequentialFile {
 
 // The prefix ResumedLog puts before offset `start` of log `number`, and the
 // number of padding records in it (the reader returns them; the caller
-// skips them). False if start's offset within its block cannot begin a
-// fragment.
-bool MakeResumePrefix(uint64_t number, uint64_t start, std::string* prefix, int* padding) {
+// skips them). Its header names the log's format `version`, so the records
+// after it are decoded as the log's own are. False if start's offset
+// within its block cannot begin a fragment.
+bool MakeResumePrefix(uint64_t number, uint32_t version, uint64_t start, std::string* prefix,
+                      int* padding) {
   using log::kBlockSize;
   using log::kHeaderSize;
   const uint64_t in_block = start % kBlockSize;
   if (in_block != 0 && in_block < kHeaderSize) return false;
   StringSink sink;
-  log::Writer writer(&sink, number);
+  log::Writer writer(&sink, number, /*compress=*/version >= log::kLogFormatVersionEncoded);
   constexpr size_t kHeaderRecordBytes = kHeaderSize + 8;
+  // Padding records are zero bytes as stored: in version 2 that is a raw
+  // record (encoding byte 0), so they take the same bytes in both versions.
   Status s = writer.WriteHeader();
-  if (s.ok())
-    s = writer.AddRecord(std::string(kBlockSize - kHeaderRecordBytes - kHeaderSize, '\0'));
+  if (s.ok()) {
+    s = writer.AddEncodedRecord(
+        std::string(kBlockSize - kHeaderRecordBytes - kHeaderSize, '\0'));
+  }
   *padding = 1;
   if (s.ok() && in_block != 0) {
-    s = writer.AddRecord(std::string(in_block - kHeaderSize, '\0'));
+    s = writer.AddEncodedRecord(std::string(in_block - kHeaderSize, '\0'));
     *padding = 2;
   }
   if (!s.ok() || sink.contents.size() != kBlockSize + in_block) return false;
@@ -212,6 +218,10 @@ class LogSalvager {
   // Where to continue after damage at real offset `at` (the damaged
   // fragment) with the reader's reason.
   uint64_t ResumePoint(uint64_t at, const std::string& reason);
+  // The version field of the header record, read without checking its
+  // checksum (used only when the header record is damaged): the newest
+  // version if the magic or the version does not look right.
+  uint32_t GuessLogVersion() const;
 
   Env* const env_;
   const std::string fname_;
@@ -223,6 +233,9 @@ class LogSalvager {
 Status LogSalvager::Run(LogOutcome* out) {
   using log::kBlockSize;
   uint64_t start = 0;
+  // The log's format version, from its header (or a guess when the header
+  // record is damaged); the resume prefix repeats it.
+  uint32_t version = GuessLogVersion();
   for (;;) {
     std::unique_ptr<SequentialFile> file;
     Status s = env_->NewSequentialFile(fname_, &file);
@@ -231,7 +244,7 @@ Status LogSalvager::Run(LogOutcome* out) {
     int padding = 0;
     if (start > 0) {
       std::string prefix;
-      if (!MakeResumePrefix(number_, start, &prefix, &padding)) {
+      if (!MakeResumePrefix(number_, version, start, &prefix, &padding)) {
         return Status::Corruption(fname_,
                                   "cannot resume reading at offset " + std::to_string(start));
       }
@@ -258,6 +271,7 @@ Status LogSalvager::Run(LogOutcome* out) {
       continue;
     }
     if (empty) return Status::OK();
+    if (start == 0) version = reader.format_version();
 
     std::string_view record;
     std::string scratch;
@@ -267,7 +281,7 @@ Status LogSalvager::Run(LogOutcome* out) {
         padding--;
         continue;
       }
-      const uint64_t offset = real(reader.LastRecordEnd() - record.size());
+      const uint64_t offset = real(reader.LastRecordOffset());
       s = WriteBatchInternal::SetContents(&batch, record);
       if (s.ok()) s = WriteBatchInternal::InsertInto(&batch, mem_);
       if (!s.ok()) {
@@ -310,6 +324,19 @@ Status LogSalvager::Run(LogOutcome* out) {
     if (next >= size_) return Status::OK();
     start = next;
   }
+}
+
+uint32_t LogSalvager::GuessLogVersion() const {
+  std::unique_ptr<RandomAccessFile> file;
+  char buf[log::kHeaderSize + 8];
+  std::string_view header;
+  if (env_->NewRandomAccessFile(fname_, &file).ok() &&
+      file->Read(0, sizeof(buf), &header, buf).ok() && header.size() == sizeof(buf) &&
+      DecodeFixed32(header.data() + log::kHeaderSize) == log::kLogMagic) {
+    const uint32_t v = DecodeFixed32(header.data() + log::kHeaderSize + 4);
+    if (v >= log::kLogFormatVersionPlain && v <= log::kLogFormatVersion) return v;
+  }
+  return log::kLogFormatVersion;
 }
 
 uint64_t LogSalvager::ResumePoint(uint64_t at, const std::string& reason) {

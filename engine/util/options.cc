@@ -233,6 +233,7 @@ constexpr OptionField kFields[] = {
     MakeField<&Options::sst_target_bytes>("sst_target_bytes"),
     MakeField<&Options::bloom_bits_per_key>("bloom_bits_per_key"),
     MakeField<&Options::compression>("compression"),
+    MakeField<&Options::wal_compression>("wal_compression"),
     MakeField<&Options::compaction>("compaction"),
     MakeField<&Options::num_levels>("num_levels"),
     MakeField<&Options::max_runs_per_level>("max_runs_per_level"),

@@ -10,7 +10,10 @@
 //   lognum   fixed32   low 32 bits of the log file's number (so a recycled
 //                      or stale block cannot be mistaken for this file's)
 // The first record of every log file is a kFull header record holding the
-// format magic and version (see format-wal.md).
+// format magic and version (see format-wal.md). In a version-2 log every
+// later logical record begins with an encoding byte: kRawEncoding (the
+// payload follows) or kLZ4Encoding (varint32 uncompressed length, then one
+// LZ4 block holding the payload, decodable on its own).
 #ifndef FIRN_WAL_LOG_FORMAT_H_
 #define FIRN_WAL_LOG_FORMAT_H_
 
@@ -31,7 +34,27 @@ constexpr uint32_t kBlockSize = 32768;
 constexpr uint32_t kHeaderSize = 4 + 2 + 1 + 4;
 
 constexpr uint32_t kLogMagic = 0x4C4E5246;  // "FRNL" little-endian
-constexpr uint32_t kLogFormatVersion = 1;
+// Versions: 1 = records stored as given; 2 = each record after the header
+// starts with an encoding byte. A writer writes the oldest version that
+// holds what it writes (1 unless it compresses), so files written without
+// compression stay readable by a firn that knows only version 1.
+constexpr uint32_t kLogFormatVersionPlain = 1;
+constexpr uint32_t kLogFormatVersionEncoded = 2;
+constexpr uint32_t kLogFormatVersion = kLogFormatVersionEncoded;  // newest known
+
+// First byte of each record of a version-2 log.
+enum RecordEncoding : uint8_t {
+  kRawEncoding = 0,  // the payload follows as is
+  kLZ4Encoding = 1,  // varint32 payload length, then LZ4 block of the payload
+};
+// Largest payload stored LZ4-encoded: the writer stores larger ones raw, so
+// a reader rejects a stated length above it as damage instead of
+// allocating it. Batches of any size are still written (raw).
+constexpr uint32_t kMaxLZ4PayloadBytes = 64u << 20;
+// An LZ4 block expands to at most 255 times its size (a match-length
+// extension byte of 255 adds 255 bytes; every other byte adds fewer), so a
+// stated length above this ratio is damage too.
+constexpr uint32_t kMaxLZ4ExpansionRatio = 255;
 
 }  // namespace firn::log
 

@@ -6,6 +6,8 @@
 // earlier one is lost, which no caller could have observed before a crash.
 #include "wal/log_reader.h"
 
+#include <lz4.h>
+
 #include <algorithm>
 #include <cassert>
 #include <utility>
@@ -21,6 +23,10 @@ namespace {
 bool IsAllZero(std::string_view s) {
   return std::all_of(s.begin(), s.end(), [](char c) { return c == 0; });
 }
+
+// decoded_ is kept for the next record up to this size; a bigger one is
+// freed when the next record is read.
+constexpr size_t kRetainedBufferBytes = (1u << 20) + 64;
 
 }  // namespace
 
@@ -75,6 +81,7 @@ Status Reader::ReadHeader(bool* empty) {
     finished_ = true;
     return Status::Corruption(where, "bad WAL format version 0");
   }
+  version_ = version;
   return Status::OK();
 }
 
@@ -82,6 +89,7 @@ bool Reader::ReadRecord(std::string_view* record, std::string* scratch) {
   assert(header_done_);
   if (finished_) return false;
 
+  if (decoded_.size() > kRetainedBufferBytes) std::string().swap(decoded_);
   scratch->clear();
   bool in_fragmented_record = false;
   uint64_t record_start = 0;  // offset of the first fragment, when fragmented
@@ -117,9 +125,7 @@ bool Reader::ReadRecord(std::string_view* record, std::string* scratch) {
           ReportDamage(record_start);
           return false;
         }
-        *record = fragment;
-        last_record_end_ = offset + kHeaderSize + fragment.size();
-        return true;
+        return FinishRecord(fragment, offset, offset + kHeaderSize + fragment.size(), record);
 
       case kFirstType:
         if (in_fragmented_record) {
@@ -151,9 +157,7 @@ bool Reader::ReadRecord(std::string_view* record, std::string* scratch) {
           return false;
         }
         scratch->append(fragment.data(), fragment.size());
-        *record = *scratch;
-        last_record_end_ = offset + kHeaderSize + fragment.size();
-        return true;
+        return FinishRecord(*scratch, record_start, offset + kHeaderSize + fragment.size(), record);
 
       default:
         // ReadPhysicalRecord only returns known types.
@@ -161,6 +165,52 @@ bool Reader::ReadRecord(std::string_view* record, std::string* scratch) {
         return false;
     }
   }
+}
+
+bool Reader::FinishRecord(std::string_view stored, uint64_t offset, uint64_t end,
+                          std::string_view* record) {
+  if (version_ < kLogFormatVersionEncoded) {
+    // Version 1, or the header record itself (version_ is still 0).
+    *record = stored;
+  } else if (const char* reason = Decode(stored, record); reason != nullptr) {
+    // The fragments are intact, so this is not a torn write: like a
+    // fragment out of sequence, it counts as an intact record at the
+    // damaged spot for DamageIsFollowedByValidRecords.
+    Damage(offset, reason, false, /*intact=*/true);
+    ReportDamage(offset);
+    return false;
+  }
+  last_record_offset_ = offset;
+  last_record_end_ = end;
+  return true;
+}
+
+const char* Reader::Decode(std::string_view stored, std::string_view* record) {
+  if (stored.empty()) return "record without an encoding byte";
+  const uint8_t encoding = static_cast<uint8_t>(stored[0]);
+  stored.remove_prefix(1);
+  if (encoding == kRawEncoding) {
+    *record = stored;
+    return nullptr;
+  }
+  if (encoding != kLZ4Encoding) return "unknown record encoding";
+
+  uint32_t length = 0;
+  if (!GetVarint32(&stored, &length)) return "bad uncompressed length in LZ4 record";
+  // Both bounds keep a damaged length from making the reader allocate more
+  // than the record can hold; the writer never exceeds either.
+  if (length > kMaxLZ4PayloadBytes || length / kMaxLZ4ExpansionRatio > stored.size() ||
+      stored.size() > static_cast<size_t>(LZ4_compressBound(static_cast<int>(length)))) {
+    return "uncompressed length of LZ4 record out of bounds";
+  }
+  if (decoded_.size() < length) decoded_.resize(length);
+  const int got = LZ4_decompress_safe(stored.data(), decoded_.data(),
+                                      static_cast<int>(stored.size()), static_cast<int>(length));
+  if (got < 0 || static_cast<uint32_t>(got) != length) {
+    return "LZ4 record does not decode to its stated length";
+  }
+  *record = std::string_view(decoded_.data(), length);
+  return nullptr;
 }
 
 Reader::Physical Reader::ReadPhysicalRecord(std::string_view* fragment, uint8_t* type,

@@ -5,7 +5,10 @@
 // tail (bad checksum, truncated fragment, zeroed space, fragments out of
 // order, a record from another log number) ends reading: everything before
 // it is returned, nothing after it. Reader reports what it stopped on via
-// the Reporter so the DB can say where the log ended and why.
+// the Reporter so the DB can say where the log ended and why. In a
+// version-2 log each record is decoded (raw or LZ4) before it is returned;
+// a record whose fragments are intact but whose encoding does not decode is
+// damage like a checksum mismatch.
 // Thread safety: none.
 #ifndef FIRN_WAL_LOG_READER_H_
 #define FIRN_WAL_LOG_READER_H_
@@ -46,14 +49,23 @@ class Reader {
   // crash while the log was being created), also counts as empty: no
   // record can have been acknowledged from it. REQUIRES: first call.
   Status ReadHeader(bool* empty);
-  // Stores the next record in *record (may point into *scratch) and returns
-  // true; false at the end of the log or at a damaged tail. An I/O error
-  // while reading is returned by status() after false. Once it has
-  // returned false it keeps returning false.
+  // Stores the next record's payload (decoded, in a version-2 log) in
+  // *record and returns true; *record points into *scratch, the file
+  // buffer or a buffer of the Reader, and is valid until the next call.
+  // False at the end of the log or at a damaged tail. An I/O error while
+  // reading is returned by status() after false. Once it has returned false
+  // it keeps returning false.
   // REQUIRES: ReadHeader() was called and returned OK.
   bool ReadRecord(std::string_view* record, std::string* scratch);
   // File offset just past the last record returned.
   uint64_t LastRecordEnd() const { return last_record_end_; }
+  // File offset of the first fragment of the last record returned. (With
+  // compression a record may be longer than its bytes in the file, so
+  // LastRecordEnd() - record.size() is not its offset.)
+  uint64_t LastRecordOffset() const { return last_record_offset_; }
+  // The format version read by ReadHeader (0 before it, or for an empty
+  // log): kLogFormatVersionPlain or kLogFormatVersionEncoded.
+  uint32_t format_version() const { return version_; }
   // Non-OK if reading stopped on an I/O error (not on a damaged tail).
   Status status() const { return status_; }
   // True if reading stopped early on damage (reported through Reporter).
@@ -91,6 +103,13 @@ class Reader {
   // Reports the damage found by ReadPhysicalRecord; the bytes from
   // drop_start on are not returned. Ends reading.
   void ReportDamage(uint64_t drop_start);
+  // Completes a logical record `stored` whose first fragment is at
+  // `offset`: in a version-2 log strips the encoding byte and decompresses
+  // (into decoded_). False after reporting damage if it does not decode.
+  bool FinishRecord(std::string_view stored, uint64_t offset, uint64_t end,
+                    std::string_view* record);
+  // Decodes a version-2 record; nullptr on success, else the reason.
+  const char* Decode(std::string_view stored, std::string_view* record);
 
   // Invariants: buffer_ is the unread tail of backing_'s current block
   // (a full kBlockSize block unless eof_); buffer_end_offset_ is the file
@@ -103,6 +122,11 @@ class Reader {
   bool finished_ = false;
   bool header_done_ = false;
   uint64_t last_record_end_ = 0;
+  uint64_t last_record_offset_ = 0;
+  uint32_t version_ = 0;  // set by ReadHeader; 0 while reading the header
+  // Decompressed payloads; reused from record to record (freed after one
+  // bigger than the retained size) so reading does not allocate per record.
+  std::string decoded_;
   Status status_;
   // The damaged spot that ended reading.
   uint64_t damage_offset_ = 0;

@@ -2,12 +2,16 @@
 //
 // Each AddRecord writes one logical record, split into fragments across
 // 32 KiB blocks (log_format.h). The file's first record is a header written
-// by the constructor's caller through WriteHeader().
+// by the constructor's caller through WriteHeader(). With compression on,
+// the log is format version 2 and each record is LZ4-compressed on its own
+// when that makes it smaller (docs/format-wal.md).
 // Thread safety: none; the DB serializes writers (group commit).
 #ifndef FIRN_WAL_LOG_WRITER_H_
 #define FIRN_WAL_LOG_WRITER_H_
 
 #include <cstdint>
+#include <memory>
+#include <string>
 #include <string_view>
 
 #include "firn/status.h"
@@ -20,8 +24,11 @@ namespace log {
 class Writer {
  public:
   // dest must be empty (offset 0) and outlive the Writer. log_number is the
-  // file's number, mixed into each checksum.
-  Writer(WritableFile* dest, uint64_t log_number);
+  // file's number, mixed into each checksum. compress: write format
+  // version 2 and store each record LZ4-compressed when that is smaller
+  // (the WAL); false: format version 1, records stored as given (the
+  // manifest; readable by every firn).
+  Writer(WritableFile* dest, uint64_t log_number, bool compress = false);
   Writer(const Writer&) = delete;
   Writer& operator=(const Writer&) = delete;
 
@@ -31,18 +38,45 @@ class Writer {
   // kill). Errors from the file are returned as they are (IOError/NoSpace);
   // after an error the Writer must not be used again.
   Status AddRecord(std::string_view payload);
+  // Appends `record` as one logical record exactly as given, without the
+  // encoding AddRecord applies: in a version-2 log the caller supplies the
+  // encoding byte (a record of zero bytes is a raw record of zero bytes).
+  // For code that lays out records itself (RepairDB's resume prefix, tests
+  // crafting damage). Same errors as AddRecord.
+  Status AddEncodedRecord(std::string_view record);
   // Makes everything added so far durable.
   Status Sync();
   // Bytes handed to the file so far.
   uint64_t FileSize() const { return file_offset_; }
+  // The version WriteHeader writes (kLogFormatVersionPlain or
+  // kLogFormatVersionEncoded).
+  uint32_t format_version() const { return version_; }
 
  private:
-  Status EmitPhysicalRecord(RecordType type, const char* ptr, size_t length);
+  // Writes the logical record lead||body, fragmented; lead is at most
+  // kMaxLead bytes (the encoding byte and a varint).
+  Status AddLogicalRecord(std::string_view lead, std::string_view body);
+  Status EmitPhysicalRecord(RecordType type, std::string_view lead, std::string_view body);
+  // LZ4-encodes payload into buffer_ (encoding byte, varint length, LZ4
+  // block). Returns the encoded record, or an empty view when it would not
+  // be smaller than the raw one (1 + payload.size() bytes).
+  std::string_view Compress(std::string_view payload);
 
   WritableFile* dest_;
   uint64_t log_number_;
+  uint32_t version_;
   uint32_t block_offset_ = 0;  // offset within the current block
   uint64_t file_offset_ = 0;
+  // Reused across records so the hot path does not allocate; released after
+  // a record that needed more than kRetainedBufferBytes.
+  std::string buffer_;
+  // LZ4 state kept across records (16 KiB, created on the first record to
+  // compress), reset with LZ4_resetStream_fast before each one: records
+  // stay independent, without clearing the hash table every time.
+  struct LZ4StreamDeleter {
+    void operator()(void* stream) const;
+  };
+  std::unique_ptr<void, LZ4StreamDeleter> lz4_;
 };
 
 }  // namespace log

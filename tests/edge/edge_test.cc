@@ -275,8 +275,10 @@ TEST_CASE("WearCountersSurviveReopenAndProjectLifetime") {
     device1 = PropertyField(db.get(), "firn.wear", "lifetime_device_bytes_written");
     user1 = PropertyField(db.get(), "firn.wear", "lifetime_user_bytes_written");
     CHECK(user1 >= 3000 * 100);
-    CHECK(device1 >= user1);  // WAL + SST at least
-    CHECK(PropertyField(db.get(), "firn.wear", "lifetime_write_amplification") >= 1.0);
+    // WAL + SST, both LZ4-compressed: below the user bytes for these
+    // compressible values, but the same order.
+    CHECK(device1 >= user1 / 4);
+    CHECK(PropertyField(db.get(), "firn.wear", "lifetime_write_amplification") >= 0.25);
     CHECK(PropertyField(db.get(), "firn.wear", "endurance_used_percent") > 0);
     CHECK(PropertyField(db.get(), "firn.wear", "projected_remaining_days") > 0);
     REQUIRE(db->Close().ok());

@@ -167,7 +167,9 @@ TEST_CASE("BackgroundCompactionBoundsRunsPerLevel") {
     }
     std::string json = t.Json();
     CHECK(JsonField(json, "compactions") > 0);
-    CHECK(JsonField(json, "device_bytes_written") > JsonField(json, "user_bytes_written") / 2);
+    // The values are one repeated byte: LZ4 shrinks the WAL and the SSTs
+    // far below the user bytes, so only check that bytes were counted.
+    CHECK(JsonField(json, "device_bytes_written") > JsonField(json, "user_bytes_written") / 20);
     for (int i = 0; i < 30000; i += 97) CHECK(t.Get(Key(i)) == value);
   }
 }
@@ -323,7 +325,10 @@ TEST_CASE("PropertiesReportAccounting") {
   uint64_t user = JsonField(json, "user_bytes_written");
   CHECK(user == 3000 * (11 + 100));
   CHECK(JsonField(json, "device_bytes_written") >= JsonField(json, "wal_bytes_written") + JsonField(json, "sst_bytes_written"));
-  CHECK(JsonField(json, "wal_bytes_written") > user);
+  // 100 equal bytes per value: the compressed WAL is smaller than the
+  // user bytes (docs/format-wal.md, version 2).
+  CHECK(JsonField(json, "wal_bytes_written") > user / 10);
+  CHECK(JsonField(json, "wal_bytes_written") < user);
   CHECK(JsonField(json, "live_files") >= 1);
   std::string stats;
   REQUIRE(t.db->GetProperty("firn.stats", &stats));

@@ -46,6 +46,7 @@ const std::vector<Settable>& AllSettable() {
       {"bloom_bits_per_key", "14", [](const Options& o) { return o.bloom_bits_per_key == 14; }},
       {"compression", "none",
        [](const Options& o) { return o.compression == CompressionType::kNone; }},
+      {"wal_compression", "off", [](const Options& o) { return !o.wal_compression; }},
       {"compaction", "tiered",
        [](const Options& o) { return o.compaction == CompactionStyle::kTiered; }},
       {"num_levels", "5", [](const Options& o) { return o.num_levels == 5; }},

@@ -51,6 +51,7 @@ void firn_options_free(firn_options *);
 /* Unknown name or bad value: FIRN_INVALID_ARGUMENT, options unchanged.
  * Names: create_if_missing, error_if_exists, sync, memtable_bytes,
  * compaction (learned|tiered|leveled), compression (lz4|none),
+ * wal_compression (true|false),
  * max_key_bytes, max_value_bytes, and the rest listed in firn/options.h. */
 firn_status firn_options_set(firn_options *, const char *name, const char *value);
 
