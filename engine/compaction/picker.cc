@@ -17,6 +17,18 @@ int TreeShape::DeepestLevel() const {
   return -1;
 }
 
+bool GuardrailTripped(const TreeShape& shape, const Options& options) {
+  const int run_cap = options.max_runs_per_level + (options.max_runs_per_level + 1) / 2;
+  for (const LevelShape& level : shape.levels) {
+    if (static_cast<int>(level.runs.size()) > run_cap) return true;
+  }
+  const uint64_t last = shape.LastRunBytes();
+  return shape.total_runs > 1 && last > 0 &&
+         (shape.total_bytes - last) * 100 >
+             2 * static_cast<uint64_t>(options.max_space_amplification_percent) * last &&
+         shape.total_bytes >= 4 * static_cast<uint64_t>(options.memtable_bytes);
+}
+
 TreeShape ShapeOf(const Version& v, uint64_t now_micros) {
   TreeShape tree;
   tree.levels.resize(v.num_levels());

@@ -109,6 +109,16 @@ std::unique_ptr<CompactionPicker> NewLeveledPicker(const Options& options);
 // The shape of a version as pickers see it.
 TreeShape ShapeOf(const Version& v, uint64_t now_micros);
 
+// The guardrail every picker runs under, whatever it decides (the DB's
+// background worker and the trainer's simulator both apply it): true when
+// a level holds more than 1.5 x max_runs_per_level runs, or when the space
+// amplification estimate (bytes above the oldest run over the oldest run)
+// exceeds twice max_space_amplification_percent once the tree holds at
+// least 4 memtables' worth. The tiered rule then decides instead.
+// (The run cap sits below the write slowdown at 2x, so a picker that
+// always waits never slows writers down.)
+bool GuardrailTripped(const TreeShape& shape, const Options& options);
+
 }  // namespace firn
 
 #endif  // FIRN_COMPACTION_PICKER_H_

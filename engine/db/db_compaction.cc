@@ -181,23 +181,10 @@ bool DBImpl::PickCompaction(std::unique_ptr<Compaction>* c) {
     TreeShape shape = ShapeOf(*v, env_->NowMicros());
     WorkloadStats stats = CurrentWorkload();
     bool pick = picker_->Pick(shape, stats, &request);
-    // Guardrails: however the picker decides, no level may hold more than
-    // 1.5x the configured runs, and space amplification may not exceed
-    // twice its limit; the tiered rule then takes over.
-    // (The run cap sits below the write slowdown at 2x, so a picker that
-    // always waits never slows writers down.)
-    const int run_cap = options_.max_runs_per_level + (options_.max_runs_per_level + 1) / 2;
-    bool over_cap = false;
-    for (const LevelShape& level : shape.levels) {
-      if (static_cast<int>(level.runs.size()) > run_cap) over_cap = true;
-    }
-    uint64_t last = shape.LastRunBytes();
-    if (shape.total_runs > 1 && last > 0 &&
-        (shape.total_bytes - last) * 100 >
-            2 * static_cast<uint64_t>(options_.max_space_amplification_percent) * last &&
-        shape.total_bytes >= 4 * static_cast<uint64_t>(options_.memtable_bytes)) {
-      over_cap = true;
-    }
+    // Guardrails (GuardrailTripped, compaction/picker.h): however the
+    // picker decides, no level may hold more than 1.5x the configured
+    // runs, and space amplification may not exceed twice its limit.
+    const bool over_cap = GuardrailTripped(shape, options_);
     if (over_cap) {
       // The cap overrides the picker, whatever it asked for.
       CompactionRequest guard;

@@ -540,6 +540,28 @@ TEST_CASE("ShapeOfCopiesRunsFilesAndAges") {
   CHECK(ShapeOf(Version(3), 0).LastRunBytes() == 0);
 }
 
+TEST_CASE("GuardrailTripsAboveTheRunCapOrTwiceTheSpaceAmplificationLimit") {
+  const Options o = TieredOptions();  // 4 runs per level: the cap is 6
+  Tree six(4);
+  for (uint64_t r = 1; r <= 6; ++r) six.Add(0, 20 - r, r, "a", "z", 100 << 10);
+  six.Add(3, 5, 9, "a", "z", 100 << 20);
+  CHECK(!GuardrailTripped(ShapeOf(*six.Build(), 0), o));
+  Tree seven(4);
+  for (uint64_t r = 1; r <= 7; ++r) seven.Add(0, 20 - r, r, "a", "z", 100 << 10);
+  seven.Add(3, 5, 9, "a", "z", 100 << 20);
+  CHECK(GuardrailTripped(ShapeOf(*seven.Build(), 0), o));
+  // 1 MiB above a 200 KiB oldest run: 500% > 2 x 200%, and the tree holds
+  // more than 4 memtables.
+  auto amp = Tree(4).Add(0, 13, 1, "a", "z", 1 << 20).Add(3, 5, 2, "a", "z", 200 << 10).Build();
+  CHECK(GuardrailTripped(ShapeOf(*amp, 0), o));
+  // 300%: under twice the limit.
+  auto under = Tree(4).Add(0, 13, 1, "a", "z", 600 << 10).Add(3, 5, 2, "a", "z", 200 << 10).Build();
+  CHECK(!GuardrailTripped(ShapeOf(*under, 0), o));
+  // Too small a tree for the space rule.
+  auto small = Tree(4).Add(0, 13, 1, "a", "z", 50 << 10).Add(3, 5, 2, "a", "z", 5 << 10).Build();
+  CHECK(!GuardrailTripped(ShapeOf(*small, 0), o));
+}
+
 TEST_CASE("TieredWaitsBelowMaxRunsPerLevel") {
   auto picker = NewTieredPicker(TieredOptions());
   CompactionRequest r;

@@ -1,19 +1,27 @@
 // tools/policy_eval/policy_eval.cc: firn-policy-eval, the learned
 // compaction policy against static settings in the real engine.
 //
-//   firn-policy-eval [--quick] [--csv] [--scale S] [--model FILE]
+//   firn-policy-eval [--quick] [--csv] [--scale S] [--model FILE] [--verbose]
+//                    [--workload SUBSTRING] [--repeat N] [--dial-sweep]
 //                    [--objective wear=2,read=1,space=1]
 //
 // Runs every workload of the evaluation suite (tools/trainer/workload.h:
 // seeds, mixes and phase orders disjoint from training) through DB::Open on
 // an in-memory Env once per policy, and prints per workload and policy:
-// device bytes written per user byte, space amplification (file bytes at
-// the end / file bytes after a full compaction), blocks read per get,
+// device bytes written per user byte, space amplification (averaged over
+// the run, and at the end: file bytes / file bytes after a full
+// compaction; engine_run.h), blocks read per get,
 // throughput, the slowest single write, and the composite cost the dial
-// defines, also relative to tiered. --quick runs a smaller suite (< 30 s).
+// defines, also relative to tiered; each figure is the mean of --repeat
+// runs (default 3). --quick runs a smaller suite. --dial-sweep runs only
+// the learned policy, once per dial, and prints its write amplification,
+// blocks per get and space amplification per dial and workload and
+// averaged over the suite (turning the dial toward wear should lower the
+// first, toward read the second, toward space the third).
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -30,8 +38,103 @@ struct Policy {
   Options options;
 };
 
+// The mean of several runs of one policy on one workload (the engine's
+// background thread makes single runs vary by up to 15%).
+struct Summary {
+  double wa = 0, sa = 0, sa_end = 0, blocks = 0, ops_per_sec = 0, max_write_ms = 0, cost = 0;
+  double flushes = 0, compactions = 0, trivial_moves = 0, overrides = 0, stalls = 0;
+  double wal_mb = 0, sst_mb = 0;
+  double Cost(int, int, int) const { return cost; }
+};
+
+Summary Summarize(const std::vector<EngineResult>& runs, const ObjectiveDial& dial) {
+  Summary m;
+  const double n = static_cast<double>(runs.size());
+  for (const EngineResult& r : runs) {
+    m.wa += r.WriteAmp() / n;
+    m.sa += r.SpaceAmp() / n;
+    m.sa_end += r.EndSpaceAmp() / n;
+    m.blocks += r.BlocksPerGet() / n;
+    m.ops_per_sec += r.OpsPerSecond() / n;
+    m.max_write_ms = std::max(m.max_write_ms, r.max_write_micros / 1000);
+    m.cost += r.Cost(dial.wear, dial.read, dial.space) / n;
+    m.flushes += static_cast<double>(r.flushes) / n;
+    m.compactions += static_cast<double>(r.compactions) / n;
+    m.trivial_moves += static_cast<double>(r.trivial_moves) / n;
+    m.overrides += static_cast<double>(r.guardrail_overrides) / n;
+    m.stalls += static_cast<double>(r.write_stalls) / n;
+    m.wal_mb += static_cast<double>(r.wal_bytes) / 1048576.0 / n;
+    m.sst_mb += static_cast<double>(r.sst_bytes) / 1048576.0 / n;
+  }
+  return m;
+}
+
+// The evaluation suite's workloads whose names contain `only`, with
+// their operations.
+std::vector<std::pair<std::string, std::vector<Op>>> SuiteOps(double scale, const std::string& only) {
+  std::vector<std::pair<std::string, std::vector<Op>>> r;
+  for (const WorkloadSpec& spec : EvaluationSuite(scale)) {
+    if (!only.empty() && spec.name.find(only) == std::string::npos) continue;
+    std::unique_ptr<Workload> w = NewWorkload(spec);
+    std::vector<Op> ops;
+    Op op;
+    while (w->Next(&op)) ops.push_back(op);
+    r.emplace_back(spec.name, std::move(ops));
+  }
+  return r;
+}
+
+// Runs `ops` `repeat` times and averages (Summarize); false after
+// printing the error.
+bool RunRepeated(const Options& options, const std::vector<Op>& ops, const std::string& model,
+                 int repeat, const ObjectiveDial& dial, const std::string& what, Summary* out) {
+  std::vector<EngineResult> runs(static_cast<size_t>(repeat));
+  for (EngineResult& run : runs) {
+    Status s = RunEngine(options, ops, model, &run);
+    if (!s.ok()) {
+      std::fprintf(stderr, "%s: %s\n", what.c_str(), s.ToString().c_str());
+      return false;
+    }
+  }
+  *out = Summarize(runs, dial);
+  return true;
+}
+
+int DialSweep(double scale, int repeat, const std::string& model, const std::string& only) {
+  const char* kSweep[] = {"wear=4,read=1,space=1", "wear=2,read=1,space=1", "wear=1,read=1,space=1",
+                          "wear=1,read=4,space=1", "wear=1,read=1,space=4"};
+  std::printf("%-44s %-22s %7s %7s %6s\n", "workload", "dial", "dev/usr", "blk/get", "sa avg");
+  std::vector<Summary> mean(std::size(kSweep));
+  int workloads = 0;
+  for (const auto& [name, ops] : SuiteOps(scale, only)) {
+    for (size_t d = 0; d < std::size(kSweep); ++d) {
+      ObjectiveDial dial;
+      ParseObjectiveDial(kSweep[d], &dial).IgnoreError();
+      Options o = BaseOptions();
+      o.compaction = CompactionStyle::kLearned;
+      o.policy_objective = kSweep[d];
+      Summary m;
+      if (!RunRepeated(o, ops, model, repeat, dial, name + " / " + kSweep[d], &m)) return 1;
+      std::printf("%-44s %-22s %7.3f %7.3f %6.3f\n", name.c_str(), kSweep[d], m.wa, m.blocks, m.sa);
+      mean[d].wa += m.wa;
+      mean[d].blocks += m.blocks;
+      mean[d].sa += m.sa;
+    }
+    std::fflush(stdout);
+    workloads++;
+  }
+  for (size_t d = 0; d < std::size(kSweep); ++d) {
+    std::printf("%-44s %-22s %7.3f %7.3f %6.3f\n", "suite mean", kSweep[d], mean[d].wa / workloads,
+                mean[d].blocks / workloads, mean[d].sa / workloads);
+  }
+  return 0;
+}
+
 int Main(int argc, char** argv) {
-  bool quick = false, csv = false;
+  bool quick = false, csv = false, verbose = false;
+  bool sweep = false;  // the learned policy under several dials
+  int repeat = 3;     // runs per policy and workload, averaged
+  std::string only;  // run only workloads whose name contains this
   double scale = 1.0;
   std::string model, objective = "wear=2,read=1,space=1";
   for (int i = 1; i < argc; ++i) {
@@ -47,10 +150,20 @@ int Main(int argc, char** argv) {
       model = value();
     } else if (a == "--objective") {
       objective = value();
+    } else if (a == "--workload") {
+      only = value();
+    } else if (a == "--repeat") {
+      repeat = std::max(1, std::atoi(value().c_str()));
+    } else if (a == "--dial-sweep") {
+      sweep = true;
+    } else if (a == "--verbose") {
+      verbose = true;
     } else {
       std::fprintf(stderr,
                    "usage: firn-policy-eval [--quick] [--csv] [--scale S] [--model FILE]\n"
-                   "                        [--objective wear=2,read=1,space=1]\n");
+                   "                        [--objective wear=2,read=1,space=1]\n"
+                   "                        [--workload SUBSTRING] [--verbose] [--repeat N]\n"
+                   "                        [--dial-sweep]\n");
       return 1;
     }
   }
@@ -61,6 +174,7 @@ int Main(int argc, char** argv) {
     std::fprintf(stderr, "%s\n", s.ToString().c_str());
     return 1;
   }
+  if (sweep) return DialSweep(scale, repeat, model, only);
   std::vector<Policy> policies;
   Options base = BaseOptions();
   base.policy_objective = objective;
@@ -79,44 +193,58 @@ int Main(int argc, char** argv) {
   add("leveled:mult=4", CompactionStyle::kLeveled, 0, -1, 4);
 
   if (csv) {
-    std::printf("workload,policy,device_per_user,space_amp,blocks_per_get,ops_per_sec,"
-                "max_write_ms,cost,cost_vs_tiered\n");
+    std::printf("workload,policy,device_per_user,space_amp,space_amp_end,blocks_per_get,"
+                "ops_per_sec,max_write_ms,cost,cost_vs_tiered\n");
   } else {
     std::printf("objective %s; costs are wear*wa + read*blocks/get + space*(sa-1)\n",
                 objective.c_str());
-    std::printf("%-44s %-22s %7s %6s %7s %9s %8s %7s %7s\n", "workload", "policy", "dev/usr",
-                "space", "blk/get", "kops/s", "maxw ms", "cost", "/tiered");
+    std::printf("%-44s %-22s %7s %6s %6s %7s %9s %8s %7s %7s\n", "workload", "policy", "dev/usr",
+                "sa avg", "sa end", "blk/get", "kops/s", "maxw ms", "cost", "/tiered");
   }
   std::vector<double> log_ratio_sum(policies.size(), 0.0);
+  std::vector<double> cost_sum(policies.size(), 0.0);
+  // Worst ratio over workloads of learned's cost to the best static one's.
+  double worst_vs_best = 0;
+  std::string worst_workload;
   int workloads = 0;
-  for (const WorkloadSpec& spec : EvaluationSuite(scale)) {
-    std::unique_ptr<Workload> w = NewWorkload(spec);
-    std::vector<Op> ops;
-    Op op;
-    while (w->Next(&op)) ops.push_back(op);
-    std::vector<EngineResult> results(policies.size());
+  for (const auto& [name, ops] : SuiteOps(scale, only)) {
+    std::vector<Summary> results(policies.size());
     for (size_t p = 0; p < policies.size(); ++p) {
-      s = RunEngine(policies[p].options, ops, p == 0 ? model : "", &results[p]);
-      if (!s.ok()) {
-        std::fprintf(stderr, "%s / %s: %s\n", spec.name.c_str(), policies[p].name.c_str(),
-                     s.ToString().c_str());
+      if (!RunRepeated(policies[p].options, ops, p == 0 ? model : "", repeat, dial,
+                       name + " / " + policies[p].name, &results[p])) {
         return 1;
       }
     }
     double tiered = results[1].Cost(dial.wear, dial.read, dial.space);
+    double best_static = 1e300;
+    for (size_t p = 1; p < policies.size(); ++p) {
+      best_static = std::min(best_static, results[p].Cost(dial.wear, dial.read, dial.space));
+    }
+    double vs_best = results[0].Cost(dial.wear, dial.read, dial.space) / best_static;
+    if (vs_best > worst_vs_best) {
+      worst_vs_best = vs_best;
+      worst_workload = name;
+    }
     for (size_t p = 0; p < policies.size(); ++p) {
-      const EngineResult& r = results[p];
+      const Summary& r = results[p];
       double cost = r.Cost(dial.wear, dial.read, dial.space);
       double rel = tiered > 0 ? cost / tiered : 1.0;
       log_ratio_sum[p] += std::log(std::max(1e-9, rel));
+      cost_sum[p] += cost;
       if (csv) {
-        std::printf("%s,%s,%.4f,%.4f,%.4f,%.0f,%.3f,%.4f,%.4f\n", spec.name.c_str(),
-                    policies[p].name.c_str(), r.WriteAmp(), r.SpaceAmp(), r.BlocksPerGet(),
-                    r.OpsPerSecond(), r.max_write_micros / 1000, cost, rel);
+        std::printf("%s,%s,%.4f,%.4f,%.4f,%.4f,%.0f,%.3f,%.4f,%.4f\n", name.c_str(),
+                    policies[p].name.c_str(), r.wa, r.sa, r.sa_end, r.blocks, r.ops_per_sec,
+                    r.max_write_ms, cost, rel);
       } else {
-        std::printf("%-44s %-22s %7.2f %6.2f %7.2f %9.1f %8.2f %7.2f %7.3f\n", spec.name.c_str(),
-                    policies[p].name.c_str(), r.WriteAmp(), r.SpaceAmp(), r.BlocksPerGet(),
-                    r.OpsPerSecond() / 1000, r.max_write_micros / 1000, cost, rel);
+        std::printf("%-44s %-22s %7.2f %6.2f %6.2f %7.2f %9.1f %8.2f %7.2f %7.3f\n",
+                    name.c_str(), policies[p].name.c_str(), r.wa, r.sa, r.sa_end, r.blocks,
+                    r.ops_per_sec / 1000, r.max_write_ms, cost, rel);
+      }
+      if (verbose) {
+        std::printf("    flushes %.1f compactions %.1f trivial moves %.1f guardrail overrides %.1f "
+                    "stalls %.1f; wal %.1f MB sst %.1f MB\n",
+                    r.flushes, r.compactions, r.trivial_moves, r.overrides, r.stalls, r.wal_mb,
+                    r.sst_mb);
       }
     }
     std::fflush(stdout);
@@ -128,6 +256,18 @@ int Main(int argc, char** argv) {
       std::printf("  %s %.3f", policies[p].name.c_str(), std::exp(log_ratio_sum[p] / workloads));
     }
     std::printf("\n");
+    size_t best = 1;
+    for (size_t p = 2; p < policies.size(); ++p) {
+      if (cost_sum[p] < cost_sum[best]) best = p;
+    }
+    std::printf("summed cost:");
+    for (size_t p = 0; p < policies.size(); ++p) {
+      std::printf("  %s %.2f", policies[p].name.c_str(), cost_sum[p]);
+    }
+    std::printf("\nlearned vs the best single static setting (%s): %+.1f%% summed; worst workload "
+                "%s at %+.1f%% of that workload's best static\n",
+                policies[best].name.c_str(), 100 * (cost_sum[0] / cost_sum[best] - 1),
+                worst_workload.c_str(), 100 * (worst_vs_best - 1));
   }
   return 0;
 }

@@ -4,6 +4,8 @@
 #include <chrono>
 #include <memory>
 #include <thread>
+#include <unordered_map>
+#include <utility>
 
 #include "firn/db.h"
 #include "port/env.h"
@@ -67,6 +69,13 @@ Status RunEngine(const Options& base, const std::vector<Op>& ops, const std::str
   std::string value;
   char kbuf[8];
   double max_write = 0;
+  // Logical live bytes (8-byte key + value of every live key), and
+  // (file bytes, logical bytes) samples for the averaged space amp.
+  constexpr size_t kSpaceSampleOps = 1000;
+  std::unordered_map<uint64_t, uint32_t> live;
+  uint64_t logical = 0;
+  std::vector<std::pair<uint64_t, uint64_t>> samples;
+  size_t done = 0;
   auto start = std::chrono::steady_clock::now();
   for (const Op& op : ops) {
     EncodeKeyTo(op.key, kbuf);
@@ -80,6 +89,15 @@ Status RunEngine(const Options& base, const std::vector<Op>& ops, const std::str
         double us = std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0)
                         .count();
         if (us > max_write) max_write = us;
+        auto it = live.find(op.key);
+        if (it != live.end()) {
+          logical -= 8 + it->second;
+          if (op.type == OpType::kDelete) live.erase(it);
+        }
+        if (op.type == OpType::kPut) {
+          live[op.key] = op.value_size;
+          logical += 8 + op.value_size;
+        }
         break;
       }
       case OpType::kGet:
@@ -95,6 +113,10 @@ Status RunEngine(const Options& base, const std::vector<Op>& ops, const std::str
       }
     }
     if (!s.ok()) return s;
+    if (++done % kSpaceSampleOps == 0) {
+      uint64_t files = JsonField(Stats(db.get()), "live_bytes");
+      if (files > 0 && logical > 0) samples.emplace_back(files, logical);
+    }
   }
   r->seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   r->ops = ops.size();
@@ -122,6 +144,13 @@ Status RunEngine(const Options& base, const std::vector<Op>& ops, const std::str
   if (!s.ok()) return s;
   r->compact_all_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - c0).count();
   r->compacted_bytes = JsonField(Stats(db.get()), "live_bytes");
+  if (logical > 0 && r->compacted_bytes > 0) {
+    const double per_logical = static_cast<double>(r->compacted_bytes) / static_cast<double>(logical);
+    for (const auto& [files, lb] : samples) {
+      r->space_amp_sum += static_cast<double>(files) / (per_logical * static_cast<double>(lb));
+      r->space_amp_samples++;
+    }
+  }
   s = db->Close();
   db.reset();
   return s;

@@ -24,6 +24,12 @@ struct EngineResult {
   uint64_t compactions = 0, flushes = 0, trivial_moves = 0, guardrail_overrides = 0;
   uint64_t live_bytes = 0;        // file bytes at the end
   uint64_t compacted_bytes = 0;   // file bytes after CompactAll (the live data)
+  // Space amplification sampled every kSpaceSampleOps operations: file
+  // bytes over what the live data at that moment takes fully compacted
+  // (its logical bytes times compacted_bytes / logical bytes at the end).
+  // The same measure the simulator's objective averages (sim.h).
+  double space_amp_sum = 0;
+  uint64_t space_amp_samples = 0;
   double seconds = 0;             // wall time of the operations
   double max_write_micros = 0;    // slowest single Put/Delete
   uint64_t write_stalls = 0;
@@ -35,7 +41,13 @@ struct EngineResult {
   double BlocksPerGet() const {
     return gets == 0 ? 0 : static_cast<double>(get_blocks) / static_cast<double>(gets);
   }
+  // Averaged over the run (the cost's space term).
   double SpaceAmp() const {
+    return space_amp_samples == 0 ? EndSpaceAmp()
+                                  : space_amp_sum / static_cast<double>(space_amp_samples);
+  }
+  // File bytes at the end over file bytes after a full compaction.
+  double EndSpaceAmp() const {
     return compacted_bytes == 0 ? 1.0
                                 : static_cast<double>(live_bytes) / static_cast<double>(compacted_bytes);
   }

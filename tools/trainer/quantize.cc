@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <string>
 
 #include "policy/features.h"
 
@@ -63,6 +64,37 @@ Status GenomeToModel(const std::vector<int>& shape, const std::vector<float>& ge
   model->global_features = kGlobalFeatures;
   model->candidate_features = kCandidateFeatures;
   return model->mlp.Init(QuantizeGenome(shape, genome));
+}
+
+Status ModelToGenome(const std::vector<int>& shape, const Int4Mlp& mlp, std::vector<float>* genome) {
+  const std::vector<MlpLayer>& layers = mlp.layers();
+  if (layers.size() + 1 != shape.size()) {
+    return Status::InvalidArgument("model has " + std::to_string(layers.size()) +
+                                   " layers; the trainer's network has " +
+                                   std::to_string(shape.size() - 1));
+  }
+  genome->assign(GenomeSize(shape), 0.0f);
+  size_t p = 0;
+  for (size_t l = 0; l < layers.size(); ++l) {
+    const MlpLayer& L = layers[l];
+    if (L.inputs != shape[l] || L.outputs != shape[l + 1]) {
+      return Status::InvalidArgument("model layer " + std::to_string(l) + " is " +
+                                     std::to_string(L.inputs) + "x" + std::to_string(L.outputs) +
+                                     "; the trainer's is " + std::to_string(shape[l]) + "x" +
+                                     std::to_string(shape[l + 1]));
+    }
+    float* w = genome->data() + p;
+    float* b = w + static_cast<size_t>(L.inputs) * L.outputs;
+    for (int j = 0; j < L.outputs; ++j) {
+      const double s = std::ldexp(static_cast<double>(L.mult[j]), -static_cast<int>(L.shift[j]));
+      for (int i = 0; i < L.inputs; ++i) {
+        w[j * L.inputs + i] = static_cast<float>(L.weights[j * L.inputs + i] * s);
+      }
+      b[j] = static_cast<float>(L.bias[j] * s);
+    }
+    p += static_cast<size_t>(L.inputs) * L.outputs + L.outputs;
+  }
+  return Status::OK();
 }
 
 double FloatScore(const std::vector<int>& shape, const std::vector<float>& g, const int8_t* x) {

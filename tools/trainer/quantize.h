@@ -31,6 +31,12 @@ std::vector<MlpLayer> QuantizeGenome(const std::vector<int>& shape, const std::v
 Status GenomeToModel(const std::vector<int>& shape, const std::vector<float>& genome,
                      PolicyModel* model);
 
+// The genome a quantized network stands for (weights and biases times
+// their row's scale mult / 2^shift): the inverse of QuantizeGenome up to
+// rounding, so training can start from a shipped model. InvalidArgument
+// if the network's shape is not `shape`.
+Status ModelToGenome(const std::vector<int>& shape, const Int4Mlp& mlp, std::vector<float>* genome);
+
 // The float network the genome describes (for tests of the quantizer).
 double FloatScore(const std::vector<int>& shape, const std::vector<float>& genome, const int8_t* x);
 

@@ -2,6 +2,8 @@
 // docs/policy.md ("The simulator and its cost model").
 #include "tools/trainer/sim.h"
 
+#include <lz4.h>
+
 #include <algorithm>
 #include <cmath>
 #include <map>
@@ -13,6 +15,7 @@
 #include "memtable/memtable.h"
 #include "port/env.h"
 #include "sst/table.h"
+#include "util/coding.h"
 #include "util/hash.h"
 #include "wal/log_format.h"
 
@@ -112,11 +115,11 @@ Options BaseOptions() {
 }
 
 CostModel Calibrate(const Options& o, uint32_t value_size) {
-  using Key = std::tuple<size_t, size_t, int, int, uint64_t, uint32_t>;
+  using Key = std::tuple<size_t, size_t, int, int, uint64_t, uint32_t, bool>;
   static std::mutex mu;
   static std::map<Key, CostModel> memo;
   Key key{o.memtable_bytes, o.block_bytes, o.bloom_bits_per_key, static_cast<int>(o.compression),
-          o.sst_target_bytes, value_size};
+          o.sst_target_bytes, value_size, o.wal_compression};
   {
     std::lock_guard<std::mutex> l(mu);
     auto it = memo.find(key);
@@ -159,6 +162,29 @@ CostModel Calibrate(const Options& o, uint32_t value_size) {
   }
   m.split_bytes = m.file_base + per_entry_a * static_cast<double>(split_entries);
   m.raw_entry = 16.0 + 3.0 + value_size;
+  // WAL records of one-put batches, compressed as log::Writer does
+  // (docs/format-wal.md, version 2): kept only if smaller than raw.
+  if (o.wal_compression) {
+    ValueSource values(5);
+    Random rnd(13);
+    std::string batch, out;
+    for (int i = 0; i < 256; ++i) {
+      batch.clear();
+      PutFixed64(&batch, 1000000 + static_cast<uint64_t>(i) * 37);
+      PutFixed32(&batch, 1);
+      batch.push_back(static_cast<char>(kTypeValue));
+      PutVarint32(&batch, 8);
+      batch += EncodeKey(rnd.Uniform(1u << 20));
+      PutVarint32(&batch, value_size);
+      batch.append(values.Get(value_size));
+      out.resize(static_cast<size_t>(LZ4_compressBound(static_cast<int>(batch.size()))));
+      const int c = LZ4_compress_default(batch.data(), out.data(), static_cast<int>(batch.size()),
+                                         static_cast<int>(out.size()));
+      const size_t lz4 = 1 + static_cast<size_t>(VarintLength(batch.size())) + static_cast<size_t>(c);
+      m.wal_put_records.push_back(
+          static_cast<uint32_t>(c > 0 && lz4 < 1 + batch.size() ? lz4 : 1 + batch.size()));
+    }
+  }
   std::lock_guard<std::mutex> l(mu);
   memo[key] = m;
   return m;
@@ -250,6 +276,13 @@ void Simulator::Put(uint64_t key, uint32_t value_size, bool tombstone) {
   const size_t klen = 8;
   size_t payload = kBatchHeaderBytes + 1 + VarintLength(klen) + klen;
   if (!tombstone) payload += VarintLength(value_size) + value_size;
+  if (config_.options.wal_compression) {
+    // Version 2: a put as measured by Calibrate; a deletion is too small
+    // for LZ4 and is stored raw after its encoding byte.
+    payload = tombstone || cost_.wal_put_records.empty()
+                  ? 1 + payload
+                  : cost_.wal_put_records[last_seq_ % cost_.wal_put_records.size()];
+  }
   AddWalRecord(payload);
   Entry e{key, ++last_seq_, value_size, tombstone};
   mem_index_[key] = mem_.size();
@@ -470,15 +503,14 @@ void Simulator::MaybeCompact() {
     WorkloadStats stats = Stats();
     CompactionRequest request;
     bool pick = picker_->Pick(shape, stats, &request);
-    bool over_cap = false;
-    for (const LevelShape& level : shape.levels) {
-      if (static_cast<int>(level.runs.size()) > 2 * config_.options.max_runs_per_level) {
-        over_cap = true;
+    if (GuardrailTripped(shape, config_.options)) {
+      // The engine's guardrail, exactly: the tiered rule overrides.
+      CompactionRequest guard;
+      if (guard_->Pick(shape, stats, &guard)) {
+        result_.guardrail_overrides++;
+        request = std::move(guard);
+        pick = true;
       }
-    }
-    if (!pick && over_cap) {
-      pick = guard_->Pick(shape, stats, &request);
-      if (pick) result_.guardrail_overrides++;
     }
     if (!pick) return;
     if (!RunCompaction(request)) return;

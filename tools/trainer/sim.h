@@ -47,6 +47,10 @@ struct CostModel {
   double split_bytes = 256 << 10;
   // Uncompressed bytes of an entry in a data block (scan block counts).
   double raw_entry = 120;
+  // With wal_compression: the logical WAL record of a one-put batch
+  // (encoding byte + varint length + LZ4 block, or 1 + the raw payload),
+  // measured on sample batches; the simulator cycles through them.
+  std::vector<uint32_t> wal_put_records;
 };
 
 // Measures a CostModel with the engine's MemTable and TableBuilder for
