@@ -4,7 +4,8 @@
 //   firn-trainer train --seed N --out model.bin [--inc FILE] [--minutes M]
 //                      [--generations G] [--population P] [--threads T]
 //                      [--scale S] [--trace FILE [--trace-only]]
-//                      [--start builtin|MODEL_FILE] [--suites N]
+//                      [--start builtin|MODEL_FILE] [--suites N] [--dial-checks N]
+//   firn-trainer export --model FILE --inc FILE
 //   firn-trainer validate [--scale S] [--quick]
 //   firn-trainer simulate [--scale S] [--model FILE] [--objective DIAL]
 //
@@ -99,7 +100,6 @@ constexpr double kWorsePenalty = 2.0;
 // read cost (each miss of a 2% drop costs kDialPenalty x the shortfall).
 constexpr int kDialCheck = -1;
 constexpr double kDialPenalty = 4.0;
-constexpr int kDialChecksPerGeneration = 3;
 
 // The static settings the policy is measured against, as in
 // firn-policy-eval: tiered and leveled at their defaults (RocksDB-like
@@ -215,6 +215,8 @@ int Train(const Args& args, const std::string& command) {
   const int pop = std::max(4, static_cast<int>(args.Num("population", 20)) / 2 * 2);
   const int threads = std::max(1, static_cast<int>(args.Num("threads", 2)));
   const double scale = args.Num("scale", 1.0);
+  // Workloads per generation that also check the dial steers (kDialCheck).
+  const int dial_checks = std::max(0, static_cast<int>(args.Num("dial-checks", 0)));
   auto t0 = std::chrono::steady_clock::now();
   auto parallel_for = [&](size_t count, const std::function<void(size_t)>& fn) {
     std::atomic<size_t> next{0};
@@ -360,7 +362,7 @@ int Train(const Args& args, const std::string& command) {
     std::vector<int> dials(ws.size());
     for (int& d : dials) d = rnd.Uniform(2) == 0 ? 0 : static_cast<int>(rnd.Uniform(kNumDials));
     // A few workloads each generation also check that the dial steers.
-    for (int k = 0; k < kDialChecksPerGeneration && !dials.empty(); ++k) {
+    for (int k = 0; k < dial_checks && !dials.empty(); ++k) {
       dials[rnd.Uniform(static_cast<uint32_t>(dials.size()))] = kDialCheck;
     }
     std::vector<std::vector<float>> samples(pop + 1, mean);
@@ -419,11 +421,11 @@ int Train(const Args& args, const std::string& command) {
       s += (d == 0 ? 2.0 : 1.0) *
            (validate ? fitness_on(finalists[f], dials, vs, vbase) : fitness(finalists[f], dials));
     }
-    if (validate) {
+    if (validate && dial_checks > 0) {
       // And the dial must steer on every validation workload.
       s += 2.0 * fitness_on(finalists[f], std::vector<int>(vs.size(), kDialCheck), vs, vbase);
     }
-    score[f] = s / (kNumDials + 1 + (validate ? 2 : 0));
+    score[f] = s / (kNumDials + 1 + (validate && dial_checks > 0 ? 2 : 0));
   });
   size_t best = 0;
   for (size_t f = 1; f < finalists.size(); ++f) {
@@ -461,6 +463,24 @@ int Train(const Args& args, const std::string& command) {
   }
   std::printf("wrote %s (%zu bytes) after %d generations in %.1f s\n", out.c_str(), bytes.size(), gen,
               Seconds(t0));
+  return 0;
+}
+
+// Writes a model file as the built-in model's source (--inc), after
+// checking that it decodes.
+int Export(const Args& args, const std::string& command) {
+  const std::string path = args.Get("model", "");
+  std::string bytes;
+  Status s = ReadFileToString(Env::Default(), path, &bytes);
+  PolicyModel model;
+  if (s.ok()) s = DecodePolicyModel(bytes, path, &model);
+  if (!s.ok() || !args.Has("inc")) {
+    std::fprintf(stderr, "export: %s\n", s.ok() ? "--inc FILE is required" : s.ToString().c_str());
+    return 1;
+  }
+  WriteInc(args.Get("inc", ""), bytes, command);
+  std::printf("wrote %s from %s (%zu bytes)\n", args.Get("inc", "").c_str(), path.c_str(),
+              bytes.size());
   return 0;
 }
 
@@ -595,6 +615,8 @@ int main(int argc, char** argv) {
                  "                          [--generations G] [--population P] [--threads T]\n"
                  "                          [--scale S] [--trace FILE [--trace-only]]\n"
                  "                          [--start builtin|MODEL_FILE] [--suites N]\n"
+                 "                          [--dial-checks N]\n"
+                 "       firn-trainer export --model FILE --inc FILE\n"
                  "       firn-trainer validate [--scale S] [--quick]\n"
                  "       firn-trainer simulate [--scale S] [--model FILE] [--objective DIAL]\n");
     return 1;
@@ -606,6 +628,7 @@ int main(int argc, char** argv) {
   if (cmd == "train") return Train(args, command);
   if (cmd == "validate") return Validate(args);
   if (cmd == "simulate") return SimulateSuite(args);
+  if (cmd == "export") return Export(args, command);
   std::fprintf(stderr, "unknown command '%s'\n", cmd.c_str());
   return 1;
 }
