@@ -66,16 +66,25 @@ Iterator* Block::NewIterator(std::string_view fname, uint64_t file_offset) const
   return new BlockIter(*this, fname, file_offset);
 }
 
-BlockIter::BlockIter(const Block& block, std::string_view fname, uint64_t file_offset)
-    : contents_(block.contents_),
-      data_(contents_->data()),
-      restarts_offset_(block.restarts_offset_),
-      num_restarts_(block.num_restarts_),
-      fname_(fname),
-      file_offset_(file_offset),
-      current_(block.restarts_offset_),
-      next_(block.restarts_offset_) {
-  if (!block.well_formed_) {
+BlockIter::BlockIter(const Block& block, std::string_view fname, uint64_t file_offset) {
+  Reset(block, fname, file_offset);
+}
+
+void BlockIter::Reset(const Block& block, std::string_view fname, uint64_t file_offset) {
+  contents_ = block.contents_;
+  data_ = contents_->data();
+  restarts_offset_ = block.restarts_offset_;
+  num_restarts_ = block.num_restarts_;
+  fname_ = fname;
+  file_offset_ = file_offset;
+  current_ = block.restarts_offset_;
+  next_ = block.restarts_offset_;
+  restart_index_ = 0;
+  key_.clear();
+  value_ = {};
+  if (block.well_formed_) {
+    status_ = Status::OK();
+  } else {
     status_ = CorruptionAt(fname_, "bad restart array in block", file_offset_);
   }
 }

@@ -52,6 +52,11 @@ class BlockIter final : public Iterator {
  public:
   BlockIter(const Block& block, std::string_view fname, uint64_t file_offset);
 
+  // Makes this an unpositioned iterator over another block, as if newly
+  // constructed, but keeps the key buffer (no allocation on the hot path
+  // of a table iterator moving between data blocks).
+  void Reset(const Block& block, std::string_view fname, uint64_t file_offset);
+
   bool Valid() const override { return current_ < restarts_offset_; }
   void SeekToFirst() override;
   void SeekToLast() override;

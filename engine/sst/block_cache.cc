@@ -26,20 +26,22 @@ using CacheKey = std::pair<uint64_t, uint64_t>;  // file number, block offset
 }  // namespace
 
 struct BlockCache::Rep {
+  struct Entry;
+  using List = std::list<Entry>;
+  using Index = std::map<CacheKey, List::iterator>;
   struct Entry {
-    CacheKey key;
+    Index::iterator pos;  // this entry's node in index
     Block block;
     size_t charge;
   };
-  using List = std::list<Entry>;
 
   explicit Rep(size_t capacity) : capacity(capacity) {}
 
-  // Unlinks *it, handing its block to *released.
+  // Unlinks *it, handing its block to *released. O(1): no index search.
   void Remove(List::iterator it, std::vector<Block>* released) REQUIRES(mu) {
     usage -= it->charge;
     released->push_back(std::move(it->block));
-    index.erase(it->key);
+    index.erase(it->pos);
     lru.erase(it);
   }
 
@@ -47,7 +49,7 @@ struct BlockCache::Rep {
   port::Mutex mu;
   size_t usage GUARDED_BY(mu) = 0;
   List lru GUARDED_BY(mu);
-  std::map<CacheKey, List::iterator> index GUARDED_BY(mu);
+  Index index GUARDED_BY(mu);
 };
 
 BlockCache::BlockCache(size_t capacity_bytes) : rep_(std::make_unique<Rep>(capacity_bytes)) {}
@@ -74,8 +76,8 @@ void BlockCache::Insert(uint64_t file_number, uint64_t offset, Block block) {
   while (rep_->usage + charge > rep_->capacity) {
     rep_->Remove(std::prev(rep_->lru.end()), &released);
   }
-  rep_->lru.push_front(Rep::Entry{key, std::move(block), charge});
-  rep_->index.emplace(key, rep_->lru.begin());
+  rep_->lru.push_front(Rep::Entry{Rep::Index::iterator(), std::move(block), charge});
+  rep_->lru.front().pos = rep_->index.emplace(key, rep_->lru.begin()).first;
   rep_->usage += charge;
 }
 

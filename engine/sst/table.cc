@@ -9,6 +9,7 @@
 // Hot path: Get (one bloom probe, one index seek, at most one data block).
 #include <algorithm>
 #include <cassert>
+#include <optional>
 
 #include "port/env.h"
 #include "sst/block.h"
@@ -75,27 +76,27 @@ class Table::Iter final : public Iterator {
         index_iter_(*rep->index_block, rep->fname, rep->footer.index_handle.offset()) {}
 
   bool Valid() const override {
-    return status_.ok() && data_iter_ != nullptr && data_iter_->Valid();
+    return status_.ok() && has_data_ && data_iter_->Valid();
   }
   void SeekToFirst() override {
     if (!status_.ok()) return;
     index_iter_.SeekToFirst();
     InitDataBlock();
-    if (data_iter_ != nullptr) data_iter_->SeekToFirst();
+    if (has_data_) data_iter_->SeekToFirst();
     SkipEmptyBlocksForward();
   }
   void SeekToLast() override {
     if (!status_.ok()) return;
     index_iter_.SeekToLast();
     InitDataBlock();
-    if (data_iter_ != nullptr) data_iter_->SeekToLast();
+    if (has_data_) data_iter_->SeekToLast();
     SkipEmptyBlocksBackward();
   }
   void Seek(std::string_view target) override {
     if (!status_.ok()) return;
     index_iter_.Seek(target);
     InitDataBlock();
-    if (data_iter_ != nullptr) data_iter_->Seek(target);
+    if (has_data_) data_iter_->Seek(target);
     SkipEmptyBlocksForward();
   }
   void Next() override {
@@ -113,14 +114,14 @@ class Table::Iter final : public Iterator {
   Status status() const override {
     if (!status_.ok()) return status_;
     if (!index_iter_.status().ok()) return index_iter_.status();
-    if (data_iter_ != nullptr) return data_iter_->status();
+    if (has_data_) return data_iter_->status();
     return Status::OK();
   }
 
  private:
   void SetError(Status s) {
     status_ = std::move(s);
-    data_iter_.reset();
+    has_data_ = false;
   }
 
   // Points data_iter_ at the block of the current index entry (unpositioned),
@@ -128,49 +129,54 @@ class Table::Iter final : public Iterator {
   void InitDataBlock() {
     if (!index_iter_.Valid()) {
       if (!index_iter_.status().ok()) SetError(index_iter_.status());
-      data_iter_.reset();
+      has_data_ = false;
       return;
     }
     BlockHandle handle;
     Status s = rep_->DecodeDataHandle(index_iter_.value(), &handle);
     if (!s.ok()) return SetError(std::move(s));
-    if (data_iter_ != nullptr && data_block_offset_ == handle.offset()) return;
+    if (has_data_ && data_block_offset_ == handle.offset()) return;
     BlockCache::Block contents;
     s = rep_->ReadDataBlock(options_, handle, stats_, &contents);
     if (!s.ok()) return SetError(std::move(s));
-    Block block(std::move(contents));
-    data_iter_ = std::make_unique<BlockIter>(block, rep_->fname, handle.offset());
+    const Block block(std::move(contents));
+    if (data_iter_.has_value()) {
+      data_iter_->Reset(block, rep_->fname, handle.offset());  // keeps its key buffer
+    } else {
+      data_iter_.emplace(block, rep_->fname, handle.offset());
+    }
+    has_data_ = true;
     data_block_offset_ = handle.offset();
   }
 
   // Moves past exhausted data blocks; stops at an error.
   void SkipEmptyBlocksForward() {
-    while (status_.ok() && (data_iter_ == nullptr || !data_iter_->Valid())) {
-      if (data_iter_ != nullptr && !data_iter_->status().ok()) {
+    while (status_.ok() && (!has_data_ || !data_iter_->Valid())) {
+      if (has_data_ && !data_iter_->status().ok()) {
         return SetError(data_iter_->status());
       }
       if (!index_iter_.Valid()) {
-        data_iter_.reset();
+        has_data_ = false;
         return;
       }
       index_iter_.Next();
       InitDataBlock();
-      if (data_iter_ != nullptr) data_iter_->SeekToFirst();
+      if (has_data_) data_iter_->SeekToFirst();
     }
   }
 
   void SkipEmptyBlocksBackward() {
-    while (status_.ok() && (data_iter_ == nullptr || !data_iter_->Valid())) {
-      if (data_iter_ != nullptr && !data_iter_->status().ok()) {
+    while (status_.ok() && (!has_data_ || !data_iter_->Valid())) {
+      if (has_data_ && !data_iter_->status().ok()) {
         return SetError(data_iter_->status());
       }
       if (!index_iter_.Valid()) {
-        data_iter_.reset();
+        has_data_ = false;
         return;
       }
       index_iter_.Prev();
       InitDataBlock();
-      if (data_iter_ != nullptr) data_iter_->SeekToLast();
+      if (has_data_) data_iter_->SeekToLast();
     }
   }
 
@@ -178,8 +184,11 @@ class Table::Iter final : public Iterator {
   const ReadOptions options_;
   ReadStats* const stats_;
   BlockIter index_iter_;
-  std::unique_ptr<BlockIter> data_iter_;  // null: no data block loaded
-  uint64_t data_block_offset_ = 0;       // offset of data_iter_'s block
+  // The current data block's iterator, meaningful only when has_data_;
+  // kept (with its key buffer) when cleared, for reuse by the next block.
+  std::optional<BlockIter> data_iter_;
+  bool has_data_ = false;
+  uint64_t data_block_offset_ = 0;  // offset of data_iter_'s block
   Status status_;
 };
 

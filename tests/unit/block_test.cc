@@ -219,6 +219,39 @@ TEST_CASE("IteratorKeepsBlockContentsAliveAfterBlockIsDestroyed") {
   CHECK(it->value() == entries.back().second);
 }
 
+TEST_CASE("ResetIteratorMatchesAFreshIteratorAndClearsCorruption") {
+  // Table iterators reuse one BlockIter across data blocks via Reset.
+  const Entries a = MakeEntries(40);
+  Entries b;
+  for (int i = 0; i < 25; i++) {
+    b.emplace_back(MakeInternalKey(UserKey(1000 + i), 7, kTypeValue), "b" + std::to_string(i));
+  }
+  const Block block_a(BuildBlock(a));
+  const Block block_b(BuildBlock(b));
+  const Block bad(std::make_shared<const std::string>("ab"));
+  BlockIter it(block_a, "blk.sst", 0);
+  it.SeekToLast();
+  REQUIRE(it.Valid());
+  it.Reset(block_b, "blk.sst", 8192);
+  CHECK_FALSE(it.Valid());  // unpositioned, as if new
+  CHECK(it.status().ok());
+  Entries got;
+  for (it.SeekToFirst(); it.Valid(); it.Next()) got.emplace_back(it.key(), it.value());
+  CHECK(got == b);
+  it.Seek(b[10].first);
+  REQUIRE(it.Valid());
+  CHECK(it.key() == b[10].first);
+
+  it.Reset(bad, "blk.sst", 4096);
+  CheckCorruptionStatus(it);
+  CHECK(std::string(it.status().message()).find("4096") != std::string::npos);
+  it.Reset(block_a, "blk.sst", 0);  // a good block again: the error is not sticky
+  CHECK(it.status().ok());
+  it.SeekToFirst();
+  REQUIRE(it.Valid());
+  CHECK(it.key() == a[0].first);
+}
+
 std::shared_ptr<const std::string> WithFixed32(std::string contents, size_t pos, uint32_t v) {
   EncodeFixed32(contents.data() + pos, v);
   return std::make_shared<const std::string>(std::move(contents));
