@@ -369,10 +369,10 @@ Status DBImpl::ReplayLog(uint64_t number, bool newest, bool may_be_unsynced, Rep
   bool have_marker = false, checked = false;
   SequenceNumber marker = 0;
   while (reader.ReadRecord(&record, &scratch)) {
-    uint64_t offset = reader.LastRecordEnd() - record.size();
+    const uint64_t offset = reader.LastRecordOffset();
     s = WriteBatchInternal::SetContents(&batch, record);
     if (!s.ok()) {
-      return Status::Corruption(fname + " near offset " + std::to_string(offset), s.message());
+      return Status::Corruption(fname + " at offset " + std::to_string(offset), s.message());
     }
     const uint32_t count = WriteBatchInternal::Count(&batch);
     const SequenceNumber sequence = WriteBatchInternal::Sequence(&batch);
@@ -396,7 +396,7 @@ Status DBImpl::ReplayLog(uint64_t number, bool newest, bool may_be_unsynced, Rep
     }
     s = WriteBatchInternal::InsertInto(&batch, mem_);
     if (!s.ok()) {
-      return Status::Corruption(fname + " near offset " + std::to_string(offset), s.message());
+      return Status::Corruption(fname + " at offset " + std::to_string(offset), s.message());
     }
     records++;
     if (count > 0) {

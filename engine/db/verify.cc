@@ -391,7 +391,7 @@ Status Verifier::CheckLog(uint64_t number, bool active) {
   uint64_t reported = 0;
   while (!empty && reader.ReadRecord(&record, &scratch)) {
     report_->records_checked++;
-    const uint64_t offset = reader.LastRecordEnd() - record.size();
+    const uint64_t offset = reader.LastRecordOffset();
     CountingHandler counter;
     s = WriteBatchInternal::SetContents(&batch, record);
     if (s.ok()) s = batch.Iterate(&counter);

@@ -12,6 +12,7 @@
 #include "policy/trace.h"
 #include "port/env.h"
 #include "util/random.h"
+#include "wal/log_writer.h"
 
 using namespace firn;
 
@@ -482,4 +483,29 @@ TEST_CASE("NewestLogWithATornHeaderOpensAsEmpty") {
   REQUIRE(t.db->Put(WriteOptions(), "after", "x").ok());
   t.Reopen();
   CHECK(t.Get("after") == "x");
+}
+
+TEST_CASE("AWalRecordThatIsNoWriteBatchIsCorruptionAtTheRecordsOffset") {
+  // A record with intact checksums whose payload is not a write batch (5
+  // bytes, shorter than a batch header): the open fails naming the log
+  // and the offset where the record starts (19: after the 19-byte header
+  // record), for a raw record in a version-2 log and for a version-1 log.
+  for (bool compress : {true, false}) {
+    CAPTURE(compress);
+    MemDB t;
+    REQUIRE(t.db->Put(WriteOptions(), "a", "1").ok());
+    t.db.reset();
+    {
+      std::unique_ptr<WritableFile> f;
+      REQUIRE(t.env->NewWritableFile("/db/009999.log", &f).ok());
+      log::Writer w(f.get(), 9999, compress);
+      REQUIRE(w.WriteHeader().ok());
+      REQUIRE(w.AddRecord("abcde").ok());
+      REQUIRE(f->Sync().ok());
+      REQUIRE(f->Close().ok());
+    }
+    Status s = DB::Open(t.options, t.path, &t.db);
+    CHECK(s.IsCorruption());
+    CHECK_MESSAGE(s.ToString().find("009999.log at offset 19") != std::string::npos, s.ToString());
+  }
 }
