@@ -72,7 +72,7 @@ struct SimTiming {
   double compaction_bytes_per_micro = 100;
   // Writes are delayed by `slowdown` once level 0 holds 2x
   // max_runs_per_level runs, and wait for the compaction at 3x.
-  double slowdown = 1000;
+  double slowdown = 250;  // kSlowdownMicros in engine/db/db_write.cc
 };
 
 struct SimConfig {
