@@ -1,4 +1,4 @@
-// policy/features.cc: candidate enumeration and feature schema version 1
+// policy/features.cc: candidate enumeration and feature schema version 2
 // (docs/policy.md lists every feature and its scaling).
 #include "policy/features.h"
 
@@ -48,6 +48,20 @@ enum Cand {
   kCInputLevel,
   kCTrivialMove,
 };
+
+// Sizes and times are measured against the memtable, so that a tree built
+// with larger memtables (which takes proportionally more bytes and time to
+// build) looks like the same tree: bytes in units of a quarter memtable,
+// seconds as they would be at a 256 KiB memtable (kReferenceMemtable).
+constexpr double kReferenceMemtable = 256.0 * 1024;
+
+double ByteScale(const PolicyLimits& limits) {
+  return 4.0 / static_cast<double>(std::max<uint64_t>(4, limits.memtable_bytes));
+}
+
+double TimeScale(const PolicyLimits& limits) {
+  return kReferenceMemtable / static_cast<double>(std::max<uint64_t>(1, limits.memtable_bytes));
+}
 
 struct InputTotals {
   int runs = 0;
@@ -147,10 +161,10 @@ void AddCandidate(const TreeShape& tree, const PolicyLimits& limits, CompactionR
   f[kCRuns] = static_cast<int8_t>(std::min(127, t.runs * 16));
   f[kCFiles] = QuantLog2(t.files, 16);
   f[kCShareOfTree] = QuantRatio(static_cast<double>(t.bytes), static_cast<double>(tree.total_bytes));
-  f[kCBytes] = QuantLog2(static_cast<double>(t.bytes) / 65536.0, 8);
+  f[kCBytes] = QuantLog2(static_cast<double>(t.bytes) * ByteScale(limits), 8);
   f[kCOverlap] = QuantLog2(t.bytes == 0 ? 0 : static_cast<double>(overlap) / t.bytes, 32);
   f[kCTombstones] = QuantRatio(static_cast<double>(t.deletions), static_cast<double>(t.entries));
-  f[kCAge] = QuantLog2(static_cast<double>(t.max_age) / 1e6, 12);
+  f[kCAge] = QuantLog2(static_cast<double>(t.max_age) / 1e6 * TimeScale(limits), 12);
   f[kCDedup] = QuantRatio(static_cast<double>(t.max_run_entries), static_cast<double>(t.entries));
   f[kCOutputLevel] = QuantRatio(r.output_level, num_levels - 1);
   f[kCNewRun] = (r.output_level > t.min_level && output_has_runs && overlap > 0) ? 127 : 0;
@@ -254,7 +268,8 @@ void BuildDecisionInput(const TreeShape& tree, const WorkloadStats& stats,
   g[kGReadRate] = QuantLog2(stats.read_rate, 6);
   g[kGScanRate] = QuantLog2(stats.scan_rate, 6);
   g[kGDeleteShare] = QuantRatio(stats.delete_rate, stats.write_rate + stats.delete_rate);
-  g[kGSinceCompaction] = QuantLog2(static_cast<double>(stats.micros_since_last_compaction) / 1e6, 12);
+  g[kGSinceCompaction] = QuantLog2(
+      static_cast<double>(stats.micros_since_last_compaction) / 1e6 * TimeScale(limits), 12);
   g[kGPendingFlush] = QuantLog2(static_cast<double>(stats.pending_flush_bytes) /
                                     std::max<uint64_t>(1, limits.memtable_bytes), 32);
   g[kGFreeSpace] = QuantLog2(tree.total_bytes == 0 ? 64.0

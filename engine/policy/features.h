@@ -1,5 +1,5 @@
 // policy/features.h: what the learned compaction policy sees (feature
-// schema version 1, docs/policy.md).
+// schema version 2, docs/policy.md).
 //
 // For one decision the policy gets kGlobalFeatures int8 values describing
 // the tree, the workload and the objective dial, and, for every candidate
@@ -20,7 +20,9 @@
 
 namespace firn {
 
-constexpr uint32_t kFeatureSchemaVersion = 1;
+// Version 2: bytes and times measured against the memtable (version 1 used
+// 64 KiB units and plain seconds; the two agree at 256 KiB memtables).
+constexpr uint32_t kFeatureSchemaVersion = 2;
 constexpr int kGlobalFeatures = 16;
 constexpr int kCandidateFeatures = 16;
 constexpr int kMaxCandidates = 64;  // including "wait"
@@ -49,7 +51,7 @@ struct DecisionInput {
 struct PolicyLimits {
   int num_levels = 7;
   int max_runs_per_level = 4;
-  uint64_t memtable_bytes = 4u << 20;
+  uint64_t memtable_bytes = 4u << 20;  // the unit of byte and time features
 };
 
 // Enumerates candidate compactions of a tree (at most kMaxCandidates - 1,

@@ -6,6 +6,7 @@
 //                      [--scale S] [--trace FILE [--trace-only]]
 //                      [--start builtin|MODEL_FILE] [--suites N] [--dial-checks N]
 //   firn-trainer export --model FILE --inc FILE
+//   firn-trainer migrate --model SCHEMA1_FILE --out FILE
 //   firn-trainer validate [--scale S] [--quick]
 //   firn-trainer simulate [--scale S] [--model FILE] [--objective DIAL]
 //
@@ -38,6 +39,8 @@
 #include "tools/trainer/quantize.h"
 #include "tools/trainer/sim.h"
 #include "tools/trainer/workload.h"
+#include "util/coding.h"
+#include "util/hash.h"
 #include "util/random.h"
 
 namespace firn::trainer {
@@ -484,6 +487,50 @@ int Export(const Args& args, const std::string& command) {
   return 0;
 }
 
+// Carries a model trained for feature schema 1 over to schema 2 unchanged.
+// Schema 2 only measures bytes and times against the memtable (bytes in
+// quarter memtables instead of 64 KiB, seconds scaled by 256 KiB /
+// memtable_bytes); at the 256 KiB memtable every model so far was trained
+// with, the two schemas give the same features, so the weights stay valid.
+int Migrate(const Args& args) {
+  const std::string path = args.Get("model", ""), out = args.Get("out", "");
+  if (path.empty() || out.empty()) {
+    std::fprintf(stderr, "migrate: --model FILE and --out FILE are required\n");
+    return 1;
+  }
+  if (kFeatureSchemaVersion != 2 || BaseOptions().memtable_bytes != (256u << 10)) {
+    std::fprintf(stderr, "migrate: only schema 1 models trained at 256 KiB memtables carry over\n");
+    return 1;
+  }
+  std::string bytes;
+  Status s = ReadFileToString(Env::Default(), path, &bytes);
+  if (s.ok() && (bytes.size() < 16 || Hash64(bytes.data(), bytes.size() - 8) !=
+                                          DecodeFixed64(bytes.data() + bytes.size() - 8))) {
+    s = Status::Corruption(path + ": not an intact policy model file");
+  }
+  if (s.ok() && (static_cast<uint8_t>(bytes[6]) != 1 || bytes[7] != 0)) {
+    s = Status::InvalidArgument(path + ": not a feature schema 1 model");
+  }
+  PolicyModel model;
+  if (s.ok()) {
+    bytes[6] = static_cast<char>(kFeatureSchemaVersion);
+    std::string body = bytes.substr(0, bytes.size() - 8);
+    PutFixed64(&body, Hash64(body));
+    s = DecodePolicyModel(body, path, &model);
+  }
+  if (s.ok()) {
+    bytes = EncodePolicyModel(model);
+    s = WriteStringToFile(Env::Default(), bytes, out, true);
+  }
+  if (!s.ok()) {
+    std::fprintf(stderr, "migrate: %s\n", s.ToString().c_str());
+    return 1;
+  }
+  std::printf("wrote %s: %s as feature schema %u (%zu bytes)\n", out.c_str(), path.c_str(),
+              kFeatureSchemaVersion, bytes.size());
+  return 0;
+}
+
 std::vector<std::pair<std::string, std::vector<Op>>> EvalWorkloads(double scale) {
   std::vector<std::pair<std::string, std::vector<Op>>> r;
   for (const WorkloadSpec& spec : EvaluationSuite(scale)) {
@@ -617,6 +664,7 @@ int main(int argc, char** argv) {
                  "                          [--start builtin|MODEL_FILE] [--suites N]\n"
                  "                          [--dial-checks N]\n"
                  "       firn-trainer export --model FILE --inc FILE\n"
+                 "       firn-trainer migrate --model SCHEMA1_FILE --out FILE\n"
                  "       firn-trainer validate [--scale S] [--quick]\n"
                  "       firn-trainer simulate [--scale S] [--model FILE] [--objective DIAL]\n");
     return 1;
@@ -629,6 +677,7 @@ int main(int argc, char** argv) {
   if (cmd == "validate") return Validate(args);
   if (cmd == "simulate") return SimulateSuite(args);
   if (cmd == "export") return Export(args, command);
+  if (cmd == "migrate") return Migrate(args);
   std::fprintf(stderr, "unknown command '%s'\n", cmd.c_str());
   return 1;
 }
