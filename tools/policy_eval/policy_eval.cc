@@ -40,11 +40,10 @@ struct Policy {
 
 // The mean of several runs of one policy on one workload (the engine's
 // background thread makes single runs vary by up to 15%).
-struct Summary {
+struct Summary {  // cost: the composite cost under the run's dial
   double wa = 0, sa = 0, sa_end = 0, blocks = 0, ops_per_sec = 0, max_write_ms = 0, cost = 0;
   double flushes = 0, compactions = 0, trivial_moves = 0, overrides = 0, stalls = 0;
   double wal_mb = 0, sst_mb = 0;
-  double Cost(int, int, int) const { return cost; }
 };
 
 Summary Summarize(const std::vector<EngineResult>& runs, const ObjectiveDial& dial) {
@@ -215,19 +214,19 @@ int Main(int argc, char** argv) {
         return 1;
       }
     }
-    double tiered = results[1].Cost(dial.wear, dial.read, dial.space);
+    double tiered = results[1].cost;
     double best_static = 1e300;
     for (size_t p = 1; p < policies.size(); ++p) {
-      best_static = std::min(best_static, results[p].Cost(dial.wear, dial.read, dial.space));
+      best_static = std::min(best_static, results[p].cost);
     }
-    double vs_best = results[0].Cost(dial.wear, dial.read, dial.space) / best_static;
+    double vs_best = results[0].cost / best_static;
     if (vs_best > worst_vs_best) {
       worst_vs_best = vs_best;
       worst_workload = name;
     }
     for (size_t p = 0; p < policies.size(); ++p) {
       const Summary& r = results[p];
-      double cost = r.Cost(dial.wear, dial.read, dial.space);
+      double cost = r.cost;
       double rel = tiered > 0 ? cost / tiered : 1.0;
       log_ratio_sum[p] += std::log(std::max(1e-9, rel));
       cost_sum[p] += cost;

@@ -2,8 +2,6 @@
 // docs/policy.md ("The simulator and its cost model").
 #include "tools/trainer/sim.h"
 
-#include <lz4.h>
-
 #include <algorithm>
 #include <cmath>
 #include <map>
@@ -12,12 +10,14 @@
 
 #include "compaction/compaction.h"
 #include "db/dbformat.h"
+#include "db/write_batch_internal.h"
 #include "memtable/memtable.h"
 #include "port/env.h"
 #include "sst/table.h"
 #include "util/coding.h"
 #include "util/hash.h"
 #include "wal/log_format.h"
+#include "wal/log_writer.h"
 
 namespace firn::trainer {
 
@@ -162,27 +162,28 @@ CostModel Calibrate(const Options& o, uint32_t value_size) {
   }
   m.split_bytes = m.file_base + per_entry_a * static_cast<double>(split_entries);
   m.raw_entry = 16.0 + 3.0 + value_size;
-  // WAL records of one-put batches, compressed as log::Writer does
-  // (docs/format-wal.md, version 2): kept only if smaller than raw.
+  // WAL records of one-put batches: each written by the engine's own
+  // log::Writer (docs/format-wal.md, version 2, compressed only when that
+  // is smaller) into a fresh counting file; the record's payload is what
+  // the writer added past the header record, less one fragment header.
   if (o.wal_compression) {
     ValueSource values(5);
     Random rnd(13);
-    std::string batch, out;
     for (int i = 0; i < 256; ++i) {
-      batch.clear();
-      PutFixed64(&batch, 1000000 + static_cast<uint64_t>(i) * 37);
-      PutFixed32(&batch, 1);
-      batch.push_back(static_cast<char>(kTypeValue));
-      PutVarint32(&batch, 8);
-      batch += EncodeKey(rnd.Uniform(1u << 20));
-      PutVarint32(&batch, value_size);
-      batch.append(values.Get(value_size));
-      out.resize(static_cast<size_t>(LZ4_compressBound(static_cast<int>(batch.size()))));
-      const int c = LZ4_compress_default(batch.data(), out.data(), static_cast<int>(batch.size()),
-                                         static_cast<int>(out.size()));
-      const size_t lz4 = 1 + static_cast<size_t>(VarintLength(batch.size())) + static_cast<size_t>(c);
-      m.wal_put_records.push_back(
-          static_cast<uint32_t>(c > 0 && lz4 < 1 + batch.size() ? lz4 : 1 + batch.size()));
+      WriteBatch batch;
+      batch.Put(EncodeKey(rnd.Uniform(1u << 20)), values.Get(value_size));
+      WriteBatchInternal::SetSequence(&batch, 1000000 + static_cast<uint64_t>(i) * 37);
+      CountingFile file;
+      log::Writer writer(&file, 1, /*compress=*/true);
+      Status s = writer.WriteHeader();
+      const uint64_t before = writer.FileSize();
+      if (s.ok()) s = writer.AddRecord(WriteBatchInternal::Contents(&batch));
+      const uint64_t written = writer.FileSize() - before;
+      if (!s.ok() || written <= log::kHeaderSize || before + written > log::kBlockSize) {
+        m.wal_put_records.clear();  // unmeasurable (huge values): raw framing
+        break;
+      }
+      m.wal_put_records.push_back(static_cast<uint32_t>(written - log::kHeaderSize));
     }
   }
   std::lock_guard<std::mutex> l(mu);
