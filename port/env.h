@@ -73,6 +73,15 @@ class WritableFile {
   // Flushes, then makes the file's data durable (fdatasync or fsync).
   virtual Status Sync() = 0;
   virtual Status Close() = 0;
+
+  // Asks the OS to start writing the file's data to the device each time
+  // `bytes` more have been handed to it, so dirty pages do not pile up
+  // until a kernel threshold stalls a write(2). Not a durability point: it
+  // does not wait, and nothing is promised until Sync. 0 (the default):
+  // never. A hint: wrappers forward it; files without such a call (the base
+  // class, non-Linux POSIX) ignore it. A failure of the call itself shows
+  // up as the error of the Append or Flush that triggered it.
+  virtual void SetWritebackBytes(uint64_t /*bytes*/) {}
 };
 
 // A held lock on a file (see Env::LockFile).
@@ -185,6 +194,11 @@ class EnvWrapper : public Env {
  private:
   Env* target_;
 };
+
+// Lowers the calling thread's CPU priority below the process's other
+// threads (Linux: nice +10 for this thread only; elsewhere nothing).
+// Cannot be undone by an unprivileged process.
+void LowerCurrentThreadPriority();
 
 // A new in-memory Env (caller owns it). Files live until removed or until
 // the Env is deleted; Sync is a no-op there.

@@ -116,6 +116,7 @@ class FaultInjectionEnv::Writer final : public WritableFile {
   }
 
   Status Close() override { return base_->Close(); }
+  void SetWritebackBytes(uint64_t bytes) override { base_->SetWritebackBytes(bytes); }
 
  private:
   FaultInjectionEnv* const env_;

@@ -31,6 +31,7 @@ Status OutputBuilder::OpenFile() {
   created_.push_back(current_.number);
   Status s = env_->NewWritableFile(TableFileName(dbname_, current_.number), &file_);
   if (!s.ok()) return s;
+  file_->SetWritebackBytes(topts_.bytes_per_sync);
   builder_ = std::make_unique<TableBuilder>(topts_, file_.get());
   return Status::OK();
 }

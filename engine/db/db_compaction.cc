@@ -74,6 +74,7 @@ void DBImpl::RecordBackgroundError(const Status& s) {
 }
 
 void DBImpl::BackgroundThread() {
+  if (options_.background_low_priority) LowerCurrentThreadPriority();
   port::MutexLock l(&mutex_);
   while (!shutting_down_) {
     if (!BackgroundStep()) {

@@ -83,6 +83,7 @@ DBImpl::DBImpl(const Options& options, const std::string& dbname)
   table_options_.block_bytes = options_.block_bytes;
   table_options_.bloom_bits_per_key = options_.bloom_bits_per_key;
   table_options_.compression = options_.compression;
+  table_options_.bytes_per_sync = options_.bytes_per_sync;
   if (options_.block_cache_bytes > 0) {
     block_cache_ = std::make_unique<BlockCache>(options_.block_cache_bytes);
   }

@@ -217,7 +217,10 @@ Status DBImpl::MakeRoomForWrite(bool force) {
   const int run_cap = options_.max_runs_per_level + (options_.max_runs_per_level + 1) / 2;
   const uint64_t retries_seen = bg_retries_;
   for (;;) {
-    int l0_runs = static_cast<int>(versions_->current()->level(0).runs.size());
+    // Level 0's runs once every sealed memtable is flushed (one run each):
+    // counting only the runs already there let a slow worker's queue of
+    // small sealed memtables take level 0 far past l0_stop.
+    int l0_runs = static_cast<int>(versions_->current()->level(0).runs.size() + sealed_.size());
     uint64_t pending = PendingFlushBytes();
     if (wal_barrier_ != 0) {
       // A sealed log could not be synced: later writes must wait until its

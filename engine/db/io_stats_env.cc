@@ -23,6 +23,7 @@ class CountingWritableFile final : public WritableFile {
     return base_->Sync();
   }
   Status Close() override { return base_->Close(); }
+  void SetWritebackBytes(uint64_t bytes) override { base_->SetWritebackBytes(bytes); }
 
  private:
   std::unique_ptr<WritableFile> base_;

@@ -779,7 +779,8 @@ Status Repairer::WriteTables(std::vector<FileMetaData>* outputs) {
 
   OutputBuilder out(
       env_, path_,
-      TableOptions{options_.block_bytes, options_.bloom_bits_per_key, options_.compression},
+      TableOptions{options_.block_bytes, options_.bloom_bits_per_key, options_.compression,
+                   options_.bytes_per_sync},
       options_.sst_target_bytes, [this] { return fresh_->NewFileNumber(); }, env_->NowMicros());
   std::unique_ptr<Iterator> merged(NewMergingIterator(std::move(children)));
   std::string last_user_key;

@@ -34,6 +34,7 @@ struct TableOptions {
   size_t block_bytes = 4096;
   int bloom_bits_per_key = 10;  // 0: no filter
   CompressionType compression = CompressionType::kLZ4;
+  uint64_t bytes_per_sync = 0;  // writing: WritableFile::SetWritebackBytes
 };
 
 // Counters a read adds to (not synchronized: one per call).

@@ -228,6 +228,7 @@ constexpr OptionField kFields[] = {
     MakeField<&Options::create_if_missing>("create_if_missing"),
     MakeField<&Options::error_if_exists>("error_if_exists"),
     MakeField<&Options::sync>("sync"),
+    MakeField<&Options::bytes_per_sync>("bytes_per_sync"),
     MakeField<&Options::memtable_bytes>("memtable_bytes"),
     MakeField<&Options::block_bytes>("block_bytes"),
     MakeField<&Options::sst_target_bytes>("sst_target_bytes"),
@@ -252,6 +253,7 @@ constexpr OptionField kFields[] = {
     MakeField<&Options::verify_checksums>("verify_checksums"),
     MakeField<&Options::memory_budget_bytes>("memory_budget_bytes"),
     MakeField<&Options::background>("background"),
+    MakeField<&Options::background_low_priority>("background_low_priority"),
     MakeField<&Options::flash_endurance_bytes>("flash_endurance_bytes"),
 };
 

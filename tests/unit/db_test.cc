@@ -2,6 +2,11 @@
 // snapshots, flushes and compactions with each picker, limits, properties.
 #include <doctest/doctest.h>
 
+#ifdef __linux__
+#include <sys/resource.h>
+#endif
+
+#include <algorithm>
 #include <cstdlib>
 #include <map>
 #include <string>
@@ -272,6 +277,67 @@ TEST_CASE("SecondOpenOfSameDirectoryIsBusy") {
   db.reset();
   CHECK(DestroyDB(dir, o).ok());
 }
+
+#ifdef __linux__
+// The nice values of this process's threads, from /proc/self/task/*/stat
+// (field 19, counted after the command name in parentheses).
+std::vector<int> ThreadNiceValues() {
+  std::vector<int> r;
+  std::vector<std::string> tasks;
+  if (!Env::Default()->GetChildren("/proc/self/task", &tasks).ok()) return r;
+  for (const std::string& t : tasks) {
+    std::string stat;
+    if (t == "." || t == ".." ||
+        !ReadFileToString(Env::Default(), "/proc/self/task/" + t + "/stat", &stat).ok()) {
+      continue;
+    }
+    size_t p = stat.rfind(')');
+    if (p == std::string::npos) continue;
+    std::vector<std::string> fields;
+    size_t i = p + 2;
+    while (i < stat.size()) {
+      size_t sp = stat.find(' ', i);
+      fields.push_back(stat.substr(i, sp == std::string::npos ? std::string::npos : sp - i));
+      if (sp == std::string::npos) break;
+      i = sp + 1;
+    }
+    if (fields.size() > 16) r.push_back(std::atoi(fields[16].c_str()));
+  }
+  return r;
+}
+
+TEST_CASE("BackgroundThreadRunsAtLowerPriorityUnlessTurnedOff") {
+  const int own = getpriority(PRIO_PROCESS, 0);  // Linux: this thread's
+  if (own >= 19) return;  // nothing lower to go to
+  for (bool low : {true, false}) {
+    std::string dir = TempDir();
+    Options o;
+    o.background_low_priority = low;
+    const size_t before = ThreadNiceValues().size();
+    std::unique_ptr<DB> db;
+    REQUIRE(DB::Open(o, dir, &db).ok());
+    // The thread lowers itself when it starts: give it up to 2 s.
+    int highest = own;
+    size_t threads = 0;
+    for (int tries = 0; tries < 200; ++tries) {
+      std::vector<int> nice = ThreadNiceValues();
+      threads = nice.size();
+      highest = own;
+      for (int n : nice) highest = std::max(highest, n);
+      if (threads > before && (!low || highest > own)) break;
+      Env::Default()->SleepMicros(10000);
+    }
+    CHECK(threads > before);  // the background thread is there
+    if (low) {
+      CHECK(highest > own);
+    } else {
+      CHECK(highest == own);
+    }
+    db.reset();
+    CHECK(DestroyDB(dir, o).ok());
+  }
+}
+#endif
 
 TEST_CASE("OpenOnPosixSurvivesReopenWithCompression") {
   for (CompressionType c : {CompressionType::kLZ4, CompressionType::kNone}) {

@@ -39,6 +39,7 @@ const std::vector<Settable>& AllSettable() {
       {"create_if_missing", "false", [](const Options& o) { return !o.create_if_missing; }},
       {"error_if_exists", "true", [](const Options& o) { return o.error_if_exists; }},
       {"sync", "on", [](const Options& o) { return o.sync; }},
+      {"bytes_per_sync", "0", [](const Options& o) { return o.bytes_per_sync == 0; }},
       {"memtable_bytes", "8M", [](const Options& o) { return o.memtable_bytes == (8u << 20); }},
       {"block_bytes", "16K", [](const Options& o) { return o.block_bytes == (16u << 10); }},
       {"sst_target_bytes", "1G",
@@ -75,6 +76,8 @@ const std::vector<Settable>& AllSettable() {
        [](const Options& o) { return o.memory_budget_bytes == (8u << 20); }},
       {"background", "none",
        [](const Options& o) { return o.background == BackgroundMode::kNone; }},
+      {"background_low_priority", "false",
+       [](const Options& o) { return !o.background_low_priority; }},
       {"flash_endurance_bytes", "64G",
        [](const Options& o) { return o.flash_endurance_bytes == (uint64_t{64} << 30); }},
   };
@@ -189,6 +192,18 @@ TEST_CASE("BadSizesAreRejectedAndLeaveOptionsUnchanged") {
           static_cast<size_t>(uint64_t{17179869183} << 30));
   }
   ExpectRejected("block_cache_bytes", "17179869184G", "");
+}
+
+TEST_CASE("BytesPerSyncIsASizeOnByDefaultAndZeroTurnsItOff") {
+  CHECK(Options().bytes_per_sync == (1u << 20));
+  CHECK(With("bytes_per_sync", "64K").bytes_per_sync == 65536);
+  CHECK(With("bytes_per_sync", "0").bytes_per_sync == 0);
+  CHECK(With("bytes_per_sync", "0").Validate().ok());
+  CHECK(OptionsToString(Options()).find("bytes_per_sync=1048576\n") != std::string::npos);
+  ExpectRejected("bytes_per_sync", "1MB", "option 'bytes_per_sync': '1MB' is not a size");
+  ExpectRejected("bytes_per_sync", "-1", "option 'bytes_per_sync': '-1' is not a size");
+  ExpectRejected("bytes_per_sync", "on", "option 'bytes_per_sync': 'on' is not a size");
+  ExpectRejected("bytes_per_sync", "", "option 'bytes_per_sync': '' is not a size");
 }
 
 TEST_CASE("IntegersAcceptSignedDecimalsWithinInt") {

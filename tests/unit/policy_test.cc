@@ -3,9 +3,11 @@
 // guardrails under adversarial pickers.
 #include <doctest/doctest.h>
 
+#include <chrono>
 #include <map>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "compaction/compaction.h"
@@ -413,6 +415,37 @@ class AlwaysWait final : public CompactionPicker {
   bool Pick(const TreeShape&, const WorkloadStats&, CompactionRequest*) override { return false; }
 };
 
+// An Env whose SST syncs take 10 ms: the background worker falls behind the
+// writer (as on a slow flash device, or with the thread at low priority),
+// so sealed memtables queue up for flushing.
+class SlowSstSyncEnv final : public EnvWrapper {
+ public:
+  explicit SlowSstSyncEnv(Env* target) : EnvWrapper(target) {}
+  Status NewWritableFile(const std::string& f, std::unique_ptr<WritableFile>* r) override {
+    Status s = EnvWrapper::NewWritableFile(f, r);
+    if (s.ok() && f.size() > 4 && f.compare(f.size() - 4, 4, ".sst") == 0) {
+      *r = std::make_unique<SlowSync>(std::move(*r));
+    }
+    return s;
+  }
+
+ private:
+  class SlowSync final : public WritableFile {
+   public:
+    explicit SlowSync(std::unique_ptr<WritableFile> base) : base_(std::move(base)) {}
+    Status Append(std::string_view d) override { return base_->Append(d); }
+    Status Flush() override { return base_->Flush(); }
+    Status Sync() override {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      return base_->Sync();
+    }
+    Status Close() override { return base_->Close(); }
+
+   private:
+    std::unique_ptr<WritableFile> base_;
+  };
+};
+
 class AlwaysEverything final : public CompactionPicker {
  public:
   const char* Name() const override { return "always-largest"; }
@@ -459,10 +492,13 @@ class RandomPicker final : public CompactionPicker {
   Random rnd_;
 };
 
-void RunAdversary(std::shared_ptr<CompactionPicker> picker, bool expect_rejections) {
-  std::unique_ptr<Env> env = NewMemEnv();
+void RunAdversary(std::shared_ptr<CompactionPicker> picker, bool expect_rejections,
+                  bool slow_device = false) {
+  std::unique_ptr<Env> mem = NewMemEnv();
+  SlowSstSyncEnv slow(mem.get());
+  Env* env = slow_device ? static_cast<Env*>(&slow) : mem.get();
   Options o;
-  o.env = env.get();
+  o.env = env;
   o.memtable_bytes = 64 << 10;
   o.sst_target_bytes = 64 << 10;
   o.max_runs_per_level = 3;
@@ -483,7 +519,7 @@ void RunAdversary(std::shared_ptr<CompactionPicker> picker, bool expect_rejectio
       REQUIRE(db->Put(WriteOptions(), k, v).ok());
       model[k] = v;
     }
-    if (i % 500 == 0) {
+    if (i % 100 == 0) {
       std::string levels;
       REQUIRE(db->GetProperty("firn.levels", &levels));
       size_t pos = 0;
@@ -519,6 +555,12 @@ void RunAdversary(std::shared_ptr<CompactionPicker> picker, bool expect_rejectio
 
 TEST_CASE("GuardrailsHoldAndNoDataIsLostUnderAlwaysWaitPicker") {
   RunAdversary(std::make_shared<AlwaysWait>(), false);
+}
+
+// Level 0 stays within its stop limit even when the worker is slow: the
+// write stop counts the runs the queued sealed memtables will become.
+TEST_CASE("GuardrailsHoldAndNoDataIsLostUnderAlwaysWaitPickerOnASlowDevice") {
+  RunAdversary(std::make_shared<AlwaysWait>(), false, /*slow_device=*/true);
 }
 
 TEST_CASE("GuardrailsHoldAndNoDataIsLostUnderAlwaysCompactEverythingPicker") {

@@ -51,6 +51,14 @@ struct Options {
   // false: an acknowledged write survives a process kill; it survives a power
   // cut once DB::Sync() or DB::Close() has returned OK.
   bool sync = false;
+  // Each time this many more bytes have been written to an SST file a
+  // flush or compaction is building, ask the OS to start writing them to
+  // the device (Linux sync_file_range; elsewhere ignored), so dirty pages
+  // do not pile up and the sync that ends the file has less to do. Not the
+  // WAL: there the call would run on the writer's thread. Not a durability
+  // point: nothing waits for it or is promised by it (see `sync`). 0: off.
+  // Any value.
+  uint64_t bytes_per_sync = 1u << 20;
 
   // Bytes a memtable may reach before it is sealed and flushed.
   // [64 KiB, 1 GiB].
@@ -131,6 +139,12 @@ struct Options {
   uint64_t memory_budget_bytes = 0;
   // "thread" or "none" (see BackgroundMode).
   BackgroundMode background = BackgroundMode::kThread;
+  // true: the background thread runs at a lower CPU priority than the
+  // threads that write (nice +10 on Linux; nothing elsewhere), so a
+  // compaction does not take the CPU a put is waiting for. Writes that get
+  // ahead of it are slowed and then wait (max_pending_flush_bytes), which
+  // hands the CPU back to it.
+  bool background_low_priority = true;
   // Bytes the storage device can endure being written over its life (for
   // example capacity x rated program/erase cycles). 0: unknown. Used only
   // for the property "firn.wear" (projected remaining lifetime).
