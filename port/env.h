@@ -196,7 +196,8 @@ class EnvWrapper : public Env {
 };
 
 // Lowers the calling thread's CPU priority below the process's other
-// threads (Linux: nice +10 for this thread only; elsewhere nothing).
+// threads (Linux: nice +10 for this thread only, if that stays within 19;
+// elsewhere nothing).
 // Cannot be undone by an unprivileged process.
 void LowerCurrentThreadPriority();
 

@@ -51,15 +51,12 @@ enum Cand {
 
 // Sizes and times are measured against the memtable, so that a tree built
 // with larger memtables (which takes proportionally more bytes and time to
-// build) looks like the same tree: bytes in units of a quarter memtable,
-// seconds as they would be at a 256 KiB memtable (kReferenceMemtable).
+// build) looks like the same tree: bytes and seconds as they would be at a
+// 256 KiB memtable (kReferenceMemtable), where schema 1's units (64 KiB,
+// seconds) still hold.
 constexpr double kReferenceMemtable = 256.0 * 1024;
 
-double ByteScale(const PolicyLimits& limits) {
-  return 4.0 / static_cast<double>(std::max<uint64_t>(4, limits.memtable_bytes));
-}
-
-double TimeScale(const PolicyLimits& limits) {
+double ReferenceScale(const PolicyLimits& limits) {
   return kReferenceMemtable / static_cast<double>(std::max<uint64_t>(1, limits.memtable_bytes));
 }
 
@@ -161,10 +158,10 @@ void AddCandidate(const TreeShape& tree, const PolicyLimits& limits, CompactionR
   f[kCRuns] = static_cast<int8_t>(std::min(127, t.runs * 16));
   f[kCFiles] = QuantLog2(t.files, 16);
   f[kCShareOfTree] = QuantRatio(static_cast<double>(t.bytes), static_cast<double>(tree.total_bytes));
-  f[kCBytes] = QuantLog2(static_cast<double>(t.bytes) * ByteScale(limits), 8);
+  f[kCBytes] = QuantLog2(static_cast<double>(t.bytes) * ReferenceScale(limits) / 65536.0, 8);
   f[kCOverlap] = QuantLog2(t.bytes == 0 ? 0 : static_cast<double>(overlap) / t.bytes, 32);
   f[kCTombstones] = QuantRatio(static_cast<double>(t.deletions), static_cast<double>(t.entries));
-  f[kCAge] = QuantLog2(static_cast<double>(t.max_age) / 1e6 * TimeScale(limits), 12);
+  f[kCAge] = QuantLog2(static_cast<double>(t.max_age) / 1e6 * ReferenceScale(limits), 12);
   f[kCDedup] = QuantRatio(static_cast<double>(t.max_run_entries), static_cast<double>(t.entries));
   f[kCOutputLevel] = QuantRatio(r.output_level, num_levels - 1);
   f[kCNewRun] = (r.output_level > t.min_level && output_has_runs && overlap > 0) ? 127 : 0;
@@ -269,7 +266,7 @@ void BuildDecisionInput(const TreeShape& tree, const WorkloadStats& stats,
   g[kGScanRate] = QuantLog2(stats.scan_rate, 6);
   g[kGDeleteShare] = QuantRatio(stats.delete_rate, stats.write_rate + stats.delete_rate);
   g[kGSinceCompaction] = QuantLog2(
-      static_cast<double>(stats.micros_since_last_compaction) / 1e6 * TimeScale(limits), 12);
+      static_cast<double>(stats.micros_since_last_compaction) / 1e6 * ReferenceScale(limits), 12);
   g[kGPendingFlush] = QuantLog2(static_cast<double>(stats.pending_flush_bytes) /
                                     std::max<uint64_t>(1, limits.memtable_bytes), 32);
   g[kGFreeSpace] = QuantLog2(tree.total_bytes == 0 ? 64.0
