@@ -567,9 +567,14 @@ Iterator* DBImpl::NewIterator(const ReadOptions& o) {
   scans_.fetch_add(1, std::memory_order_relaxed);
   for (MemTable* m : refs) children.push_back(m->NewIterator());
   ReadOptions ro = o;
-  version->AddIterators(ro, table_cache_.get(), &children);
+  // The run iterators count the data blocks they fetch here; the count is
+  // added to the database's once the iterator is gone (after its children).
+  auto stats = std::make_shared<ReadStats>();
+  version->AddIterators(ro, table_cache_.get(), &children, stats.get());
   Iterator* merged = NewMergingIterator(std::move(children));
-  Iterator* it = NewDBIterator(merged, seq, [this, refs = std::move(refs), version]() mutable {
+  Iterator* it = NewDBIterator(merged, seq, [this, refs = std::move(refs), version,
+                                             stats]() mutable {
+    iterator_blocks_read_.fetch_add(stats->blocks_read, std::memory_order_relaxed);
     for (MemTable* m : refs) m->Unref();
     // The last reader of an old version may leave its files unreferenced
     // (replaced by compactions meanwhile): have them deleted now, not at

@@ -257,6 +257,9 @@ class DBImpl final : public DB {
   std::atomic<uint64_t> user_bytes_written_{0};
   std::atomic<uint64_t> writes_{0}, deletes_{0}, gets_{0}, scans_{0};
   std::atomic<uint64_t> get_blocks_read_{0}, get_files_probed_{0}, get_cache_hits_{0};
+  // Data blocks fetched by iterators (cache or file), added when each
+  // iterator is destroyed.
+  std::atomic<uint64_t> iterator_blocks_read_{0};
   std::atomic<uint64_t> flushes_{0}, compactions_{0}, trivial_moves_{0};
   std::atomic<uint64_t> compaction_bytes_read_{0}, compaction_bytes_written_{0};
   std::atomic<uint64_t> flush_bytes_written_{0};

@@ -84,6 +84,10 @@ std::string DBImpl::StatsTable() {
                 gets == 0 ? 0.0 : static_cast<double>(get_blocks_read_.load()) / gets,
                 gets == 0 ? 0.0 : static_cast<double>(get_files_probed_.load()) / gets);
   r += buf;
+  uint64_t iters = scans_.load(std::memory_order_relaxed);
+  std::snprintf(buf, sizeof(buf), "iterators %" PRIu64 ", blocks read per iterator %.2f\n", iters,
+                iters == 0 ? 0.0 : static_cast<double>(iterator_blocks_read_.load()) / iters);
+  r += buf;
   if (!bg_error_.ok()) r += "background error: " + bg_error_.ToString() + "\n";
   return r;
 }
@@ -121,6 +125,7 @@ std::string DBImpl::StatsJson() {
       {"gets", gets_.load()},
       {"iterators", scans_.load()},
       {"get_blocks_read", get_blocks_read_.load()},
+      {"iterator_blocks_read", iterator_blocks_read_.load()},
       {"get_files_probed", get_files_probed_.load()},
       {"get_block_cache_hits", get_cache_hits_.load()},
       {"write_slowdowns", write_slowdowns_.load()},

@@ -62,7 +62,7 @@ Status Version::Get(const ReadOptions& options, TableCache* cache, std::string_v
 }
 
 void Version::AddIterators(const ReadOptions& options, TableCache* cache,
-                           std::vector<Iterator*>* iters) const {
+                           std::vector<Iterator*>* iters, ReadStats* stats) const {
   for (const Level& level : levels_) {
     for (const Run& run : level.runs) {
       std::vector<RunFile> bounds;
@@ -70,8 +70,8 @@ void Version::AddIterators(const ReadOptions& options, TableCache* cache,
       for (const FileRef& f : run.files) bounds.push_back(RunFile{f->smallest, f->largest});
       std::vector<FileRef> files = run.files;  // keeps metadata alive
       iters->push_back(NewRunIterator(
-          std::move(bounds), [cache, options, files = std::move(files)](size_t i) {
-            return cache->NewIterator(options, *files[i]);
+          std::move(bounds), [cache, options, stats, files = std::move(files)](size_t i) {
+            return cache->NewIterator(options, *files[i], stats);
           }));
     }
   }

@@ -70,9 +70,11 @@ class Version {
   Status Get(const ReadOptions& options, TableCache* cache, std::string_view user_key,
              SequenceNumber seq, std::string* value, ReadStats* stats) const;
 
-  // Appends one iterator per run (over internal keys), newest first.
+  // Appends one iterator per run (over internal keys), newest first. The
+  // iterators add the blocks they read to *stats (may be null), which must
+  // outlive them.
   void AddIterators(const ReadOptions& options, TableCache* cache,
-                    std::vector<Iterator*>* iters) const;
+                    std::vector<Iterator*>* iters, ReadStats* stats = nullptr) const;
 
   // All runs in the global recency order (newest first).
   std::vector<RunPosition> RunOrder() const;

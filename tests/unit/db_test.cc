@@ -409,6 +409,41 @@ TEST_CASE("PropertiesReportAccounting") {
   CHECK(JsonField(json, "get_blocks_read") <= JsonField(json, "get_files_probed"));
 }
 
+TEST_CASE("IteratorsCountTheDataBlocksTheyRead") {
+  MemDB t;
+  for (int i = 0; i < 3000; ++i) REQUIRE(t.db->Put(WriteOptions(), Key(i), std::string(100, 'v')).ok());
+  REQUIRE(t.db->Flush().ok());
+  CHECK(JsonField(t.Json(), "iterator_blocks_read") == 0);
+  {
+    // Never positioned: no block read.
+    std::unique_ptr<Iterator> it(t.db->NewIterator(ReadOptions()));
+  }
+  CHECK(JsonField(t.Json(), "iterator_blocks_read") == 0);
+  {
+    // 50 entries of about 115 bytes span two or three 4 KiB blocks.
+    std::unique_ptr<Iterator> it(t.db->NewIterator(ReadOptions()));
+    it->Seek(Key(1000));
+    for (int n = 0; n < 50 && it->Valid(); ++n) it->Next();
+    REQUIRE(it->status().ok());
+  }
+  // A seek reads a block in every run (one whose keys all lie before the
+  // target reads none), the 50 entries of about 115 bytes one or two more.
+  uint64_t short_scan = JsonField(t.Json(), "iterator_blocks_read");
+  uint64_t runs = JsonField(t.Json(), "live_runs");
+  CAPTURE(runs);
+  CHECK(short_scan >= 2);
+  CHECK(short_scan <= runs + 2);
+  {
+    std::unique_ptr<Iterator> it(t.db->NewIterator(ReadOptions()));
+    int n = 0;
+    for (it->SeekToFirst(); it->Valid(); it->Next()) ++n;
+    CHECK(n == 3000);
+  }
+  // The whole table: 3000 entries in 4 KiB blocks is more than 60 blocks.
+  CHECK(JsonField(t.Json(), "iterator_blocks_read") - short_scan > 60);
+  CHECK(JsonField(t.Json(), "iterators") == 3);
+}
+
 TEST_CASE("ConcurrentWritersAndReadersAgree") {
   MemDB t;
   constexpr int kThreads = 4, kPerThread = 3000;

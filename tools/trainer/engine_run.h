@@ -17,10 +17,10 @@
 namespace firn::trainer {
 
 struct EngineResult {
-  uint64_t ops = 0, gets = 0;
+  uint64_t ops = 0, gets = 0, scans = 0;
   uint64_t user_bytes = 0, device_bytes = 0;
   uint64_t wal_bytes = 0, sst_bytes = 0, manifest_bytes = 0, other_bytes = 0;
-  uint64_t get_blocks = 0;
+  uint64_t get_blocks = 0, scan_blocks = 0;  // data blocks read by gets, by scans
   uint64_t compactions = 0, flushes = 0, trivial_moves = 0, guardrail_overrides = 0;
   uint64_t live_bytes = 0;        // file bytes at the end
   uint64_t compacted_bytes = 0;   // file bytes after CompactAll (the live data)
@@ -41,6 +41,16 @@ struct EngineResult {
   double BlocksPerGet() const {
     return gets == 0 ? 0 : static_cast<double>(get_blocks) / static_cast<double>(gets);
   }
+  double BlocksPerScan() const {
+    return scans == 0 ? 0 : static_cast<double>(scan_blocks) / static_cast<double>(scans);
+  }
+  // Blocks read by gets and scans over the number of gets and scans: the
+  // read term of the simulator's objective (sim.h).
+  double BlocksPerRead() const {
+    const uint64_t reads = gets + scans;
+    return reads == 0 ? 0
+                      : static_cast<double>(get_blocks + scan_blocks) / static_cast<double>(reads);
+  }
   // Averaged over the run (the cost's space term).
   double SpaceAmp() const {
     return space_amp_samples == 0 ? EndSpaceAmp()
@@ -54,6 +64,10 @@ struct EngineResult {
   double OpsPerSecond() const { return seconds <= 0 ? 0 : static_cast<double>(ops) / seconds; }
   double Cost(int wear, int read, int space) const {
     return wear * WriteAmp() + read * BlocksPerGet() + space * (SpaceAmp() - 1.0);
+  }
+  // The same with the simulator's read term, which counts scans' blocks.
+  double CostWithScans(int wear, int read, int space) const {
+    return wear * WriteAmp() + read * BlocksPerRead() + space * (SpaceAmp() - 1.0);
   }
 };
 

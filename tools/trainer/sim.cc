@@ -298,10 +298,12 @@ void Simulator::Put(uint64_t key, uint32_t value_size, bool tombstone) {
     if (it != live_.end()) {
       live_value_bytes_ -= it->second;
       live_.erase(it);
+      if (ordered_live_) live_order_.erase(key);
     }
   } else {
     result_.puts++;
     auto [it, inserted] = live_.emplace(key, value_size);
+    if (inserted && ordered_live_) live_order_.insert(key);
     if (!inserted) live_value_bytes_ -= it->second;
     it->second = value_size;
     live_value_bytes_ += value_size;
@@ -342,12 +344,28 @@ void Simulator::Get(uint64_t key) {
 void Simulator::Scan(uint64_t key, uint32_t len) {
   result_.scans++;
   now_ += config_.timing.scan;
-  const uint64_t hi = key + std::max<uint32_t>(1, len) - 1;
+  if (!ordered_live_) {
+    live_order_.clear();
+    for (const auto& kv : live_) live_order_.insert(kv.first);
+    ordered_live_ = true;
+  }
+  // The engine's scan visits `len` live keys from `key` (and every older
+  // version and tombstone between them): the range ends at the len-th
+  // live key at or after `key`, or at the last one.
+  uint64_t hi = key;
+  auto pos = live_order_.lower_bound(key);
+  for (uint32_t i = 0; pos != live_order_.end() && i < std::max<uint32_t>(1, len); ++i, ++pos) {
+    hi = *pos;
+  }
   std::string lo_key = EncodeKey(key), hi_key = EncodeKey(hi);
   uint64_t blocks = 0;
   for (const Level& level : version_->levels()) {
     for (const Run& run : level.runs) {
-      if (!run.Overlaps(lo_key, hi_key)) continue;
+      // The engine's seek reads a block in every run that holds a key at
+      // or after `key`, whether or not that key is in the range.
+      if (run.files.empty() || run.files.back()->largest_user_key() < std::string_view(lo_key)) {
+        continue;
+      }
       uint64_t in_range = 0;
       for (const FileRef& f : run.files) {
         if (f->largest_user_key() < std::string_view(lo_key) ||

@@ -21,6 +21,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <set>
 #include <unordered_map>
 #include <vector>
 
@@ -184,6 +185,11 @@ class Simulator {
   // Newest live value size per key (for the space amplification).
   std::unordered_map<uint64_t, uint32_t> live_;
   double live_value_bytes_ = 0;
+  // The keys of live_ in order, kept from the first scan on (a scan covers
+  // `len` live keys, as the engine's does, not `len` key ids); empty and
+  // unused while ordered_live_ is false.
+  std::set<uint64_t> live_order_;
+  bool ordered_live_ = false;
 
   uint64_t wal_block_offset_ = 0;
   uint64_t manifest_block_offset_ = 0;

@@ -544,7 +544,7 @@ int Validate(const Args& args) {
   const double scale = args.Has("quick") ? 0.3 : args.Num("scale", 1.0);
   auto t0 = std::chrono::steady_clock::now();
   std::printf("%-46s %-8s %10s %10s %8s   %s\n", "workload", "picker", "sim MB", "engine MB",
-              "error", "sim/engine wal, sst, flushes, compactions");
+              "error", "sim/engine wal, sst, flushes, compactions; blocks per get or scan");
   double worst = 0, sum_abs = 0;
   int count = 0;
   for (auto& [name, ops] : EvalWorkloads(scale)) {
@@ -569,14 +569,15 @@ int Validate(const Args& args) {
       sum_abs += std::fabs(err);
       count++;
       std::printf("%-46s %-8s %10.2f %10.2f %+7.1f%%   %.2f/%.2f, %.2f/%.2f, %llu/%llu, %llu/%llu"
-                  "  [engine %.0f kops/s, compaction %.0f MB/s]\n",
+                  "; blocks per read %.2f/%.2f  [engine %.0f kops/s, compaction %.0f MB/s]\n",
                   name.c_str(), style == CompactionStyle::kLeveled ? "leveled" : "tiered",
                   sr.DeviceBytes() / 1048576.0, er.device_bytes / 1048576.0, 100 * err,
                   sr.wal_bytes / 1048576.0, er.wal_bytes / 1048576.0, sr.sst_bytes / 1048576.0,
                   er.sst_bytes / 1048576.0, static_cast<unsigned long long>(sr.flushes),
                   static_cast<unsigned long long>(er.flushes),
                   static_cast<unsigned long long>(sr.compactions),
-                  static_cast<unsigned long long>(er.compactions), er.OpsPerSecond() / 1000,
+                  static_cast<unsigned long long>(er.compactions), sr.ReadCost(),
+                  er.BlocksPerRead(), er.OpsPerSecond() / 1000,
                   er.compact_all_seconds > 0
                       ? (er.live_bytes + er.compacted_bytes) / er.compact_all_seconds / 1e6
                       : 0.0);
