@@ -42,7 +42,13 @@ struct Child {
 // entry. In the forward direction every valid child is positioned at its
 // first entry after the current one in (key, child index) order, the
 // current child at the current entry; in the reverse direction, at its last
-// entry before the current one.
+// entry before the current one. In the forward direction with current_ not
+// null, runner_up_ is the least valid child other than current_ in (key,
+// child index) order, or null if there is none.
+// Hot path: forward Next. Runs of consecutive entries often come from one
+// child (most of a tree's data is in its largest run), so Next compares the
+// current child's new key with runner_up_ only, and scans the children
+// only when the current child changes.
 class MergingIterator final : public Iterator {
  public:
   explicit MergingIterator(std::vector<Iterator*> children) : children_(children.size()) {
@@ -95,10 +101,25 @@ class MergingIterator final : public Iterator {
         }
       }
       direction_ = kForward;
+      current_->iter->Next();
+      current_->Update();
+      FindSmallest();  // the other children moved: runner_up_ is stale
+      return;
     }
     current_->iter->Next();
     current_->Update();
-    FindSmallest();
+    if (current_->failed) {
+      current_ = nullptr;  // as FindSmallest: the other children are not failed
+      return;
+    }
+    if (current_->valid && (runner_up_ == nullptr || Less(*current_, *runner_up_))) return;
+    if (runner_up_ == nullptr) {
+      current_ = nullptr;  // current_ was the last valid child
+      return;
+    }
+    // runner_up_ precedes every other child and current_'s new entry.
+    current_ = runner_up_;
+    runner_up_ = LeastExcept(current_);
   }
 
   void Prev() override {
@@ -148,18 +169,46 @@ class MergingIterator final : public Iterator {
  private:
   enum Direction { kForward, kReverse };
 
+  // (key, child index) order. REQUIRES: a and b are valid.
+  bool Less(const Child& a, const Child& b) const {
+    const int r = CompareKeys(a.key, b.key);
+    return r < 0 || (r == 0 && &a < &b);
+  }
+
+  // The least valid child other than `except` in (key, child index) order,
+  // or null.
+  Child* LeastExcept(const Child* except) {
+    Child* least = nullptr;
+    for (Child& c : children_) {
+      // Children are visited in index order: on equal keys the earlier wins.
+      if (&c != except && c.valid && (least == nullptr || CompareKeys(c.key, least->key) < 0)) {
+        least = &c;
+      }
+    }
+    return least;
+  }
+
+  // Sets current_ and runner_up_ (forward direction).
   void FindSmallest() {
     Child* smallest = nullptr;
+    Child* second = nullptr;
     for (Child& c : children_) {
       if (c.failed) {
         current_ = nullptr;
+        runner_up_ = nullptr;
         return;
       }
-      if (c.valid && (smallest == nullptr || CompareKeys(c.key, smallest->key) < 0)) {
+      if (!c.valid) continue;
+      // Children are visited in index order: on equal keys the earlier wins.
+      if (smallest == nullptr || CompareKeys(c.key, smallest->key) < 0) {
+        second = smallest;
         smallest = &c;
+      } else if (second == nullptr || CompareKeys(c.key, second->key) < 0) {
+        second = &c;
       }
     }
     current_ = smallest;
+    runner_up_ = second;
   }
 
   void FindLargest() {
@@ -179,6 +228,7 @@ class MergingIterator final : public Iterator {
 
   std::vector<Child> children_;
   Child* current_ = nullptr;
+  Child* runner_up_ = nullptr;  // meaningful in the forward direction only
   Direction direction_ = kForward;
 };
 

@@ -7,28 +7,6 @@
 
 namespace firn {
 
-namespace {
-// Keeps a Table alive for as long as an iterator over it exists.
-class OwningIterator final : public Iterator {
- public:
-  OwningIterator(std::shared_ptr<Table> table, Iterator* it)
-      : table_(std::move(table)), it_(it) {}
-  bool Valid() const override { return it_->Valid(); }
-  void SeekToFirst() override { it_->SeekToFirst(); }
-  void SeekToLast() override { it_->SeekToLast(); }
-  void Seek(std::string_view t) override { it_->Seek(t); }
-  void Next() override { it_->Next(); }
-  void Prev() override { it_->Prev(); }
-  std::string_view key() const override { return it_->key(); }
-  std::string_view value() const override { return it_->value(); }
-  Status status() const override { return it_->status(); }
-
- private:
-  std::shared_ptr<Table> table_;  // declared first: destroyed after it_
-  std::unique_ptr<Iterator> it_;
-};
-}  // namespace
-
 TableCache::TableCache(Env* env, std::string dbname, const TableOptions& topts,
                        BlockCache* block_cache, int capacity)
     : env_(env),
@@ -79,8 +57,8 @@ Iterator* TableCache::NewIterator(const ReadOptions& options, const FileMetaData
   std::shared_ptr<Table> table;
   Status s = FindTable(file, &table);
   if (!s.ok()) return NewErrorIterator(s);
-  Iterator* it = table->NewIterator(options, stats);
-  return new OwningIterator(std::move(table), it);
+  // The iterator keeps the table alive (it may be evicted meanwhile).
+  return Table::NewIterator(std::move(table), options, stats);
 }
 
 Status TableCache::Get(const ReadOptions& options, const FileMetaData& file,

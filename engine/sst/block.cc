@@ -41,9 +41,9 @@ const char* DecodeEntry(const char* p, const char* limit, uint32_t* shared,
 
 Block::Block(BlockCache::Block contents) : contents_(std::move(contents)) {
   assert(contents_ != nullptr);
-  const size_t size = contents_->size();
+  const size_t size = contents_.size();
   if (size < sizeof(uint32_t) || size > std::numeric_limits<uint32_t>::max()) return;
-  const char* data = contents_->data();
+  const char* data = contents_.data();
   const uint32_t num = DecodeFixed32(data + size - sizeof(uint32_t));
   const size_t max_restarts = (size - sizeof(uint32_t)) / sizeof(uint32_t);
   if (num == 0 || num > max_restarts) return;
@@ -72,7 +72,7 @@ BlockIter::BlockIter(const Block& block, std::string_view fname, uint64_t file_o
 
 void BlockIter::Reset(const Block& block, std::string_view fname, uint64_t file_offset) {
   contents_ = block.contents_;
-  data_ = contents_->data();
+  data_ = contents_.data();
   restarts_offset_ = block.restarts_offset_;
   num_restarts_ = block.num_restarts_;
   fname_ = fname;

@@ -28,7 +28,7 @@ class Block {
   // REQUIRES: contents is not null.
   explicit Block(BlockCache::Block contents);
 
-  size_t size() const { return contents_->size(); }
+  size_t size() const { return contents_.size(); }
   // False if the restart array is malformed.
   bool well_formed() const { return well_formed_; }
 

@@ -66,7 +66,7 @@ BlockCache::Block BlockCache::Lookup(uint64_t file_number, uint64_t offset) {
 
 void BlockCache::Insert(uint64_t file_number, uint64_t offset, Block block) {
   if (block == nullptr) return;
-  const size_t charge = block->size() + kEntryOverheadBytes;
+  const size_t charge = block.size() + kEntryOverheadBytes;
   std::vector<Block> released;
   port::MutexLock l(&rep_->mu);
   const CacheKey key(file_number, offset);

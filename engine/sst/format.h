@@ -22,6 +22,7 @@
 #include <string_view>
 
 #include "firn/status.h"
+#include "sst/block_cache.h"
 
 namespace firn {
 
@@ -111,6 +112,15 @@ void EncodeBlock(std::string_view raw, bool try_lz4, std::string* dst,
 Status ReadBlock(const RandomAccessFile* file, uint64_t file_size,
                  const std::string& fname, const BlockHandle& handle,
                  bool verify_checksum, std::string* contents, ReadStats* stats);
+
+// As above, with the same checks, but leaves the contents in *block: one
+// allocation holding the bytes and their reference count, not zero-filled
+// before the copy or decompression overwrites it. The data-block read path
+// (hot: every block-cache miss of Get and of iterators). *block is null on
+// error.
+Status ReadBlock(const RandomAccessFile* file, uint64_t file_size,
+                 const std::string& fname, const BlockHandle& handle,
+                 bool verify_checksum, BlockContents* block, ReadStats* stats);
 
 }  // namespace firn
 

@@ -43,12 +43,10 @@ struct Table::Rep {
         return Status::OK();
       }
     }
-    std::string contents;
     Status s = ReadBlock(file.get(), file_size, fname, handle, options.verify_checksums,
-                         &contents, stats);
+                         block, stats);
     if (!s.ok()) return s;
     if (stats != nullptr) stats->blocks_read++;
-    *block = std::make_shared<const std::string>(std::move(contents));
     if (cache != nullptr && options.fill_cache) cache->Insert(file_number, handle.offset(), *block);
     return Status::OK();
   }
@@ -69,8 +67,11 @@ struct Table::Rep {
 // so and the iterator is not Valid.
 class Table::Iter final : public Iterator {
  public:
-  Iter(const Table::Rep* rep, const ReadOptions& options, ReadStats* stats)
-      : rep_(rep),
+  // owner, if not null, is the table of rep, kept alive by the iterator.
+  Iter(const Table::Rep* rep, const ReadOptions& options, ReadStats* stats,
+       std::shared_ptr<const Table> owner = nullptr)
+      : owner_(std::move(owner)),
+        rep_(rep),
         options_(options),
         stats_(stats),
         index_iter_(*rep->index_block, rep->fname, rep->footer.index_handle.offset()) {}
@@ -180,6 +181,7 @@ class Table::Iter final : public Iterator {
     }
   }
 
+  const std::shared_ptr<const Table> owner_;  // declared first: destroyed last
   const Table::Rep* const rep_;
   const ReadOptions options_;
   ReadStats* const stats_;
@@ -227,11 +229,10 @@ Status Table::Open(const TableOptions& options, std::unique_ptr<RandomAccessFile
     return CorruptionAt(fname, "filter block handle outside the file", footer_offset);
   }
 
-  std::string index_contents;
+  BlockContents index_contents;
   s = ReadBlock(file.get(), file_size, fname, index_handle, true, &index_contents, nullptr);
   if (!s.ok()) return s;
-  rep->index_block =
-      std::make_unique<Block>(std::make_shared<const std::string>(std::move(index_contents)));
+  rep->index_block = std::make_unique<Block>(std::move(index_contents));
   if (!rep->index_block->well_formed()) {
     return CorruptionAt(fname, "bad restart array in index block", index_handle.offset());
   }
@@ -256,6 +257,13 @@ Status Table::Open(const TableOptions& options, std::unique_ptr<RandomAccessFile
 
 Iterator* Table::NewIterator(const ReadOptions& options, ReadStats* stats) const {
   return new Iter(rep_.get(), options, stats);
+}
+
+Iterator* Table::NewIterator(std::shared_ptr<const Table> table, const ReadOptions& options,
+                             ReadStats* stats) {
+  assert(table != nullptr);
+  const Rep* rep = table->rep_.get();
+  return new Iter(rep, options, stats, std::move(table));
 }
 
 Status Table::Get(const ReadOptions& options, std::string_view user_key, SequenceNumber seq,
@@ -312,10 +320,10 @@ Status Table::VerifyChecksums() const {
     BlockHandle handle;
     Status s = r->DecodeDataHandle(index_iter.value(), &handle);
     if (!s.ok()) return s;
-    std::string contents;
+    BlockContents contents;
     s = ReadBlock(r->file.get(), r->file_size, r->fname, handle, true, &contents, nullptr);
     if (!s.ok()) return s;
-    const Block block(std::make_shared<const std::string>(std::move(contents)));
+    const Block block(std::move(contents));
     BlockIter iter(block, r->fname, handle.offset());
     for (iter.SeekToFirst(); iter.Valid(); iter.Next()) {
     }

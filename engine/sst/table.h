@@ -95,6 +95,13 @@ class Table {
   // before the Table. A damaged block makes it invalid with status()
   // Corruption naming file and offset.
   Iterator* NewIterator(const ReadOptions& options, ReadStats* stats = nullptr) const;
+  // As NewIterator, but the iterator shares ownership of *table, which
+  // lives until the iterator is deleted (a table cache may drop it
+  // meanwhile). One object per iterator, with no forwarding layer on the
+  // hot Next/Valid/key calls.
+  // REQUIRES: table is not null.
+  static Iterator* NewIterator(std::shared_ptr<const Table> table, const ReadOptions& options,
+                               ReadStats* stats = nullptr);
 
   // Point lookup of user_key as of sequence seq: consults the bloom filter,
   // then the index, then reads at most one data block. Sets *found to true

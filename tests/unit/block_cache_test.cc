@@ -119,11 +119,11 @@ TEST_CASE("HeldBlockStaysValidAfterEvictionAndErase") {
   cache.Insert(1, 1, MakeBlock(1000, 'i'));
   cache.Insert(1, 2, MakeBlock(1000, 'j'));
   CHECK(cache.Lookup(1, 0) == nullptr);
-  CHECK(*held == std::string(1000, 'h'));
+  CHECK(held.view() == std::string(1000, 'h'));
   BlockCache::Block held2 = cache.Lookup(1, 2);
   cache.EraseFile(1);
   CHECK(cache.usage() == 0);
-  CHECK(*held2 == std::string(1000, 'j'));
+  CHECK(held2.view() == std::string(1000, 'j'));
 }
 
 TEST_CASE("ConcurrentInsertLookupAndEraseKeepUsageBounded") {
@@ -139,7 +139,7 @@ TEST_CASE("ConcurrentInsertLookupAndEraseKeepUsageBounded") {
         if (rnd.OneIn(50)) {
           cache.EraseFile(file);
         } else if (auto b = cache.Lookup(file, off)) {
-          if (b->size() != off * 16) std::abort();  // a block must match its key
+          if (b.size() != off * 16) std::abort();  // a block must match its key
         } else {
           cache.Insert(file, off, MakeBlock(off * 16, 'c'));
         }

@@ -293,6 +293,97 @@ TEST_CASE("FailedChildMakesMergeInvalidAndReportsFirstError") {
   CHECK(s.message() == "second");
 }
 
+namespace {
+
+// A VectorIterator that fails (becomes invalid with Corruption) on its
+// `fail_at`-th call of Next.
+class FailingIterator final : public Iterator {
+ public:
+  FailingIterator(std::vector<Entry> entries, int fail_at)
+      : inner_(std::move(entries)), fail_at_(fail_at) {}
+  bool Valid() const override { return status_.ok() && inner_.Valid(); }
+  void SeekToFirst() override { inner_.SeekToFirst(); }
+  void SeekToLast() override { inner_.SeekToLast(); }
+  void Seek(std::string_view t) override { inner_.Seek(t); }
+  void Next() override {
+    if (++nexts_ == fail_at_) status_ = Status::Corruption("mid-scan");
+    if (status_.ok()) inner_.Next();
+  }
+  void Prev() override { inner_.Prev(); }
+  std::string_view key() const override { return inner_.key(); }
+  std::string_view value() const override { return inner_.value(); }
+  Status status() const override { return status_; }
+
+ private:
+  VectorIterator inner_;
+  const int fail_at_;
+  int nexts_ = 0;
+  Status status_;
+};
+
+}  // namespace
+
+// Forward Next compares the current child with the runner-up only while
+// the current child keeps the least key: long runs from one child must
+// still hand over to the others at the right entry.
+TEST_CASE("SkewedChildrenWithLongRunsMatchReferenceForward") {
+  for (uint64_t seed = 1; seed <= 100; seed++) {
+    CAPTURE(seed);
+    Random rnd(seed * 104729);
+    std::vector<Iterator*> children;
+    std::vector<RefEntry> ref_entries;
+    const size_t num_children = 1 + rnd.Uniform(6);
+    SequenceNumber seq = 1;
+    for (size_t c = 0; c < num_children; c++) {
+      // Child 0 (or a random one) holds most entries, as the largest run.
+      const bool big = c == seed % num_children;
+      std::vector<Entry> entries;
+      for (int k = 0; k < 200; k++) {
+        if (!rnd.OneIn(big ? 1 : 12)) continue;
+        const std::string ikey = MakeInternalKey("k" + std::to_string(1000 + k), seq++,
+                                                 kTypeValue);
+        const std::string value = "v" + std::to_string(c) + "." + std::to_string(k);
+        entries.emplace_back(ikey, value);
+        ref_entries.push_back({ikey, c, value});
+      }
+      children.push_back(new VectorIterator(std::move(entries)));
+    }
+    Reference ref(std::move(ref_entries));
+    std::unique_ptr<Iterator> it(NewMergingIterator(children));
+    for (int scan = 0; scan < 20; scan++) {
+      const std::string target =
+          MakeInternalKey("k" + std::to_string(1000 + rnd.Uniform(210)), rnd.Uniform(1000),
+                          kTypeValue);
+      it->Seek(target);
+      ref.Seek(target);
+      for (int i = 0; i < 60; i++) {
+        REQUIRE(it->Valid() == ref.Valid());
+        if (!ref.Valid()) break;
+        REQUIRE(it->value() == ref.Current().value);
+        it->Next();
+        ref.Next();
+      }
+    }
+    CHECK(it->status().ok());
+  }
+}
+
+TEST_CASE("ChildFailingDuringForwardNextMakesMergeInvalid") {
+  std::vector<Entry> a, b;
+  for (int k = 0; k < 10; k++) {
+    a.emplace_back(MakeInternalKey("a" + std::to_string(k), 1, kTypeValue), "a");
+    b.emplace_back(MakeInternalKey("b" + std::to_string(k), 1, kTypeValue), "b");
+  }
+  std::vector<Iterator*> children;
+  children.push_back(new FailingIterator(std::move(a), 4));  // current for 4 entries
+  children.push_back(new VectorIterator(std::move(b)));
+  std::unique_ptr<Iterator> it(NewMergingIterator(children));
+  int seen = 0;
+  for (it->SeekToFirst(); it->Valid(); it->Next()) seen++;
+  CHECK(seen == 4);  // never falls through to the healthy child's entries
+  CHECK(it->status().IsCorruption());
+}
+
 TEST_CASE("MergingIteratorDeletesItsChildren") {
   int deleted = 0;
   {
