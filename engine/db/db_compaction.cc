@@ -290,9 +290,6 @@ Status DBImpl::RunCompaction(Compaction* c) {
   std::vector<FileMetaData> outputs;
   Status s;
   uint64_t written = 0;
-  int level0_inputs = 0;
-  for (const CompactionInput& in : c->inputs()) level0_inputs += in.level == 0 ? 1 : 0;
-  compacting_level0_runs_ += level0_inputs;
   {
     mutex_.Unlock();
     ReadOptions ro;
@@ -329,7 +326,6 @@ Status DBImpl::RunCompaction(Compaction* c) {
           if (!next_log_.file) PrepareNextLog().IgnoreError();
           s = FlushOldestSealed();
         }
-        if (s.ok() && !shutting_down_ && !side_merging_) s = MergeLevel0Beside(*c);
         mutex_.Unlock();
         if (!s.ok()) break;
       }
@@ -357,7 +353,6 @@ Status DBImpl::RunCompaction(Compaction* c) {
       for (const FileMetaData& f : outputs) kept_outputs_.insert(f.number);
     }
   }
-  compacting_level0_runs_ -= level0_inputs;  // applied, or failed and kept
   for (const FileMetaData& f : outputs) pending_outputs_.erase(f.number);
   compaction_bytes_written_.fetch_add(written, std::memory_order_relaxed);
   if (!s.ok()) {
@@ -370,61 +365,6 @@ Status DBImpl::RunCompaction(Compaction* c) {
   DeleteObsoleteFiles();
   bg_cv_.SignalAll();
   return Status::OK();
-}
-
-// One background lane runs one compaction at a time, and flushes go on
-// between its entries: during a long compaction (a policy that merges
-// everything, a slow device) level 0 would fill to the write slowdown (2x
-// max_runs_per_level, MakeRoomForWrite) and on to the stop (3x). So when
-// level 0 (runs and memtables waiting to be flushed) is two runs short of
-// the stop and at least two of its runs are newer than every input of the
-// running compaction `outer`, those are merged into one level-0 run here,
-// between outer's entries, however the picker decides (a guardrail: no
-// starvation of foreground writes). Why it is safe:
-//  - the inputs are disjoint: level 0's runs are newest (largest id) first,
-//    and every run newer than outer's newest level-0 input was flushed
-//    after outer began or left out of it (outer's inputs are a contiguous
-//    stretch of the recency order, Compaction::Prepare), so outer reads
-//    none of them;
-//  - recency is kept: the side merge's inputs are the newest runs of the
-//    tree and its output keeps its oldest input's run id (Prepare), and
-//    outer's output lies at or below its oldest input as before;
-//  - outer's edit names the files it removes by level, run and number, so
-//    it applies to the version the side merge installed.
-// REQUIRES: side_merging_ is false (no side merge inside a side merge).
-Status DBImpl::MergeLevel0Beside(const Compaction& outer) {
-  uint64_t newest_outer = 0;  // the largest run id of outer's level-0 inputs
-  for (const CompactionInput& in : outer.inputs()) {
-    if (in.level == 0) newest_outer = std::max(newest_outer, in.run_id);
-  }
-  std::shared_ptr<const Version> v = versions_->current();
-  CompactionRequest request;
-  for (const Run& run : v->level(0).runs) {
-    if (run.id <= newest_outer) break;
-    request.inputs.push_back(CompactionInputRun{0, run.id, {}});
-  }
-  // Only near the write stop: every merge here is bytes written again when
-  // outer's successor takes its output, and merging at the tiered rule's
-  // max_runs_per_level cost 10-50% more bytes written in kvbench's
-  // overwrite for no fewer slowdowns.
-  const int fresh = static_cast<int>(request.inputs.size());
-  const int l0 = static_cast<int>(v->level(0).runs.size() + sealed_.size());
-  if (fresh < 2 || l0 < 3 * options_.max_runs_per_level - 2) return Status::OK();
-  request.output_level = 0;
-  request.reason = "guardrail: level 0 merged beside a running compaction";
-  std::unique_ptr<Compaction> side;
-  Status s = Compaction::Prepare(*v, request, &side);
-  if (!s.ok()) {
-    // Not expected (the request names whole, adjacent runs of one level);
-    // the writes' slowdown and stop still bound level 0.
-    Log("side merge not prepared: " + s.ToString());
-    return Status::OK();
-  }
-  side_merging_ = true;
-  s = RunCompaction(side.get());
-  side_merging_ = false;
-  if (s.ok()) side_merges_.fetch_add(1, std::memory_order_relaxed);
-  return s;
 }
 
 Status DBImpl::WaitForBackground(bool (DBImpl::*done)() const) {

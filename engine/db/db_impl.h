@@ -159,9 +159,6 @@ class DBImpl final : public DB {
   bool BackgroundStep() REQUIRES(mutex_);
   Status FlushOldestSealed() REQUIRES(mutex_);
   Status RunCompaction(Compaction* c) REQUIRES(mutex_);
-  // Merges level 0's runs newer than outer's inputs when there are
-  // max_runs_per_level of them (see the comment at the definition).
-  Status MergeLevel0Beside(const Compaction& outer) REQUIRES(mutex_);
   bool PickCompaction(std::unique_ptr<Compaction>* c) REQUIRES(mutex_);
   WorkloadStats CurrentWorkload() REQUIRES(mutex_);
   uint64_t NewOutputFileNumber() EXCLUDES(mutex_);
@@ -268,11 +265,6 @@ class DBImpl final : public DB {
   std::atomic<uint64_t> flush_bytes_written_{0};
   std::atomic<uint64_t> write_slowdowns_{0}, write_stalls_{0}, stall_micros_{0};
   std::atomic<uint64_t> picker_rejections_{0}, guardrail_overrides_{0};
-  std::atomic<uint64_t> side_merges_{0};  // MergeLevel0Beside runs
-  bool side_merging_ GUARDED_BY(mutex_) = false;
-  // Level-0 runs that are inputs of running compactions (the one the
-  // worker runs and a side merge beside it), until their edit is applied.
-  int compacting_level0_runs_ GUARDED_BY(mutex_) = 0;
   std::atomic<uint64_t> last_compaction_micros_{0}, last_write_micros_{0};
   std::atomic<uint64_t> max_write_micros_{0};  // longest write call
   uint64_t open_micros_ = 0;

@@ -133,7 +133,6 @@ std::string DBImpl::StatsJson() {
       {"write_stall_micros", stall_micros_.load()},
       {"picker_rejections", picker_rejections_.load()},
       {"guardrail_overrides", guardrail_overrides_.load()},
-      {"side_merges", side_merges_.load()},
       {"memtable_bytes", mem_->ApproximateMemoryUsage()},
       {"pending_flush_bytes", PendingFlushBytes()},
       {"block_cache_bytes", cache_usage},

@@ -221,10 +221,6 @@ Status DBImpl::MakeRoomForWrite(bool force) {
     // counting only the runs already there let a slow worker's queue of
     // small sealed memtables take level 0 far past l0_stop.
     int l0_runs = static_cast<int>(versions_->current()->level(0).runs.size() + sealed_.size());
-    // Of those, the runs no running compaction has taken: a merge of level
-    // 0 already under way is what a slowdown would wait for, so its inputs
-    // slow writes only once level 0 as a whole is one run short of the stop.
-    const int l0_untaken = l0_runs - compacting_level0_runs_;
     uint64_t pending = PendingFlushBytes();
     if (wal_barrier_ != 0) {
       // A sealed log could not be synced: later writes must wait until its
@@ -271,8 +267,7 @@ Status DBImpl::MakeRoomForWrite(bool force) {
       allow_delay = false;
       continue;
     }
-    if (allow_delay && (pending > options_.max_pending_flush_bytes ||
-                        l0_untaken >= l0_slowdown || l0_runs >= l0_stop - 1)) {
+    if (allow_delay && (pending > options_.max_pending_flush_bytes || l0_runs >= l0_slowdown)) {
       // Behind: spread the delay over many writes rather than stall one.
       write_slowdowns_.fetch_add(1, std::memory_order_relaxed);
       mutex_.Unlock();
