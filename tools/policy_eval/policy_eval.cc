@@ -75,6 +75,41 @@ Summary Summarize(const std::vector<EngineResult>& runs, const ObjectiveDial& di
   return m;
 }
 
+// One cost summed over the suite per policy, and the learned policy's
+// (index 0) worst workload against that workload's best static setting
+// (indexes 1..).
+struct CostTally {
+  explicit CostTally(size_t policies) : sum(policies, 0.0) {}
+  // cost[p]: policy p's cost on `workload`.
+  void Add(const std::string& workload, const std::vector<double>& cost) {
+    double best_static = 1e300;
+    for (size_t p = 1; p < cost.size(); ++p) best_static = std::min(best_static, cost[p]);
+    if (cost[0] / best_static > worst) {
+      worst = cost[0] / best_static;
+      worst_workload = workload;
+    }
+    for (size_t p = 0; p < cost.size(); ++p) sum[p] += cost[p];
+  }
+  // Prints the sums and the learned policy against the best single static
+  // setting.
+  void Print(const std::vector<Policy>& policies, const char* label) const {
+    size_t best = 1;
+    for (size_t p = 2; p < sum.size(); ++p) {
+      if (sum[p] < sum[best]) best = p;
+    }
+    std::printf("%s:", label);
+    for (size_t p = 0; p < sum.size(); ++p) std::printf("  %s %.2f", policies[p].name.c_str(), sum[p]);
+    std::printf("\nlearned vs the best single static setting (%s): %+.1f%% summed; worst workload "
+                "%s at %+.1f%% of that workload's best static\n",
+                policies[best].name.c_str(), 100 * (sum[0] / sum[best] - 1),
+                worst_workload.c_str(), 100 * (worst - 1));
+  }
+
+  std::vector<double> sum;
+  double worst = 0;
+  std::string worst_workload;
+};
+
 // The evaluation suite's workloads whose names contain `only`, with
 // their operations.
 std::vector<std::pair<std::string, std::vector<Op>>> SuiteOps(double scale, const std::string& only) {
@@ -215,13 +250,7 @@ int Main(int argc, char** argv) {
                 "/tiered", "cost+s");
   }
   std::vector<double> log_ratio_sum(policies.size(), 0.0);
-  std::vector<double> cost_sum(policies.size(), 0.0);
-  // Worst ratio over workloads of learned's cost to the best static one's.
-  double worst_vs_best = 0;
-  std::string worst_workload;
-  std::vector<double> cost_scans_sum(policies.size(), 0.0);  // the same for cost_scans
-  double worst_scans_vs_best = 0;
-  std::string worst_scans_workload;
+  CostTally tally(policies.size()), tally_scans(policies.size());  // cost, cost_scans
   int workloads = 0;
   for (const auto& [name, ops] : SuiteOps(scale, only)) {
     std::vector<Summary> results(policies.size());
@@ -232,30 +261,18 @@ int Main(int argc, char** argv) {
       }
     }
     double tiered = results[1].cost;
-    double best_static = 1e300;
-    for (size_t p = 1; p < policies.size(); ++p) {
-      best_static = std::min(best_static, results[p].cost);
+    std::vector<double> costs(policies.size()), costs_scans(policies.size());
+    for (size_t p = 0; p < policies.size(); ++p) {
+      costs[p] = results[p].cost;
+      costs_scans[p] = results[p].cost_scans;
     }
-    double vs_best = results[0].cost / best_static;
-    if (vs_best > worst_vs_best) {
-      worst_vs_best = vs_best;
-      worst_workload = name;
-    }
-    double best_static_scans = 1e300;
-    for (size_t p = 1; p < policies.size(); ++p) {
-      best_static_scans = std::min(best_static_scans, results[p].cost_scans);
-    }
-    if (results[0].cost_scans / best_static_scans > worst_scans_vs_best) {
-      worst_scans_vs_best = results[0].cost_scans / best_static_scans;
-      worst_scans_workload = name;
-    }
-    for (size_t p = 0; p < policies.size(); ++p) cost_scans_sum[p] += results[p].cost_scans;
+    tally.Add(name, costs);
+    tally_scans.Add(name, costs_scans);
     for (size_t p = 0; p < policies.size(); ++p) {
       const Summary& r = results[p];
       double cost = r.cost;
       double rel = tiered > 0 ? cost / tiered : 1.0;
       log_ratio_sum[p] += std::log(std::max(1e-9, rel));
-      cost_sum[p] += cost;
       if (csv) {
         std::printf("%s,%s,%.4f,%.4f,%.4f,%.4f,%.4f,%.0f,%.3f,%.4f,%.4f,%.4f\n", name.c_str(),
                     policies[p].name.c_str(), r.wa, r.sa, r.sa_end, r.blocks, r.scan_blocks,
@@ -281,30 +298,8 @@ int Main(int argc, char** argv) {
       std::printf("  %s %.3f", policies[p].name.c_str(), std::exp(log_ratio_sum[p] / workloads));
     }
     std::printf("\n");
-    size_t best = 1;
-    for (size_t p = 2; p < policies.size(); ++p) {
-      if (cost_sum[p] < cost_sum[best]) best = p;
-    }
-    std::printf("summed cost:");
-    for (size_t p = 0; p < policies.size(); ++p) {
-      std::printf("  %s %.2f", policies[p].name.c_str(), cost_sum[p]);
-    }
-    std::printf("\nlearned vs the best single static setting (%s): %+.1f%% summed; worst workload "
-                "%s at %+.1f%% of that workload's best static\n",
-                policies[best].name.c_str(), 100 * (cost_sum[0] / cost_sum[best] - 1),
-                worst_workload.c_str(), 100 * (worst_vs_best - 1));
-    size_t best_scans = 1;
-    for (size_t p = 2; p < policies.size(); ++p) {
-      if (cost_scans_sum[p] < cost_scans_sum[best_scans]) best_scans = p;
-    }
-    std::printf("with scans' blocks in the read term, summed:");
-    for (size_t p = 0; p < policies.size(); ++p) {
-      std::printf("  %s %.2f", policies[p].name.c_str(), cost_scans_sum[p]);
-    }
-    std::printf("\nlearned vs the best (%s): %+.1f%% summed; worst workload %s at %+.1f%%\n",
-                policies[best_scans].name.c_str(),
-                100 * (cost_scans_sum[0] / cost_scans_sum[best_scans] - 1),
-                worst_scans_workload.c_str(), 100 * (worst_scans_vs_best - 1));
+    tally.Print(policies, "summed cost");
+    tally_scans.Print(policies, "with scans' blocks in the read term, summed");
   }
   return 0;
 }
