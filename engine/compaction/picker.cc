@@ -1,9 +1,15 @@
 // compaction/picker.cc: shapes and the picker factory.
 #include "compaction/picker.h"
 
+#include <algorithm>
+
 #include "version/version.h"
 
 namespace firn {
+
+uint64_t RateWindowMicros(uint64_t memtable_bytes) {
+  return std::clamp<uint64_t>(memtable_bytes / 8, 10000, 2000000);
+}
 
 uint64_t TreeShape::LastRunBytes() const {
   int deepest = DeepestLevel();

@@ -59,7 +59,18 @@ struct TreeShape {
   int DeepestLevel() const;
 };
 
-// Recent workload, as rates over a sliding window and totals.
+// The window over which WorkloadStats' rates are measured (the DB's
+// background worker and the trainer's simulator both use it): one eighth
+// of a microsecond per memtable byte, at least 10 ms and at most 2 s
+// (33 ms at the simulator's 256 KiB memtables, 524 ms at the 4 MiB
+// default). It scales with the memtable as the policy's other time
+// features do, so rates are measured many times within a training
+// workload and within every evaluation run. (A fixed 2 s window, until
+// 2026-11-27, never closed in either, so models saw rates of 0 in
+// training and non-zero rates only in long engine runs.)
+uint64_t RateWindowMicros(uint64_t memtable_bytes);
+
+// Recent workload, as rates over a window and totals.
 struct WorkloadStats {
   uint64_t now_micros = 0;
   // Operations per second over the last window.

@@ -21,8 +21,6 @@ namespace {
 constexpr uint64_t kIdlePollMicros = 1000000;
 // Back-off before retrying background work after an I/O error.
 constexpr uint64_t kRetryMicros = 200000;
-// Length of the workload-rate window.
-constexpr uint64_t kRateWindowMicros = 2000000;
 
 // Drops entries no reader can see: versions shadowed by a newer version
 // visible to every snapshot, and deletions (when is_base says no older run
@@ -139,7 +137,7 @@ bool DBImpl::BackgroundStep() {
 WorkloadStats DBImpl::CurrentWorkload() {
   uint64_t now = env_->NowMicros();
   uint64_t elapsed = now - window_start_micros_;
-  if (elapsed >= kRateWindowMicros) {
+  if (elapsed >= RateWindowMicros(options_.memtable_bytes)) {
     double secs = static_cast<double>(elapsed) / 1e6;
     uint64_t writes = writes_.load(std::memory_order_relaxed);
     uint64_t gets = gets_.load(std::memory_order_relaxed);

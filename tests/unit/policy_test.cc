@@ -3,8 +3,10 @@
 // guardrails under adversarial pickers.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <map>
+#include <mutex>
 #include <memory>
 #include <string>
 #include <thread>
@@ -569,6 +571,67 @@ TEST_CASE("GuardrailsHoldAndNoDataIsLostUnderAlwaysCompactEverythingPicker") {
 
 TEST_CASE("GuardrailsHoldAndNoDataIsLostUnderRandomPicker") {
   RunAdversary(std::make_shared<RandomPicker>(5), true);
+}
+
+namespace {
+
+// Never compacts; keeps the highest write and get rates it was shown (the
+// background worker calls it).
+class RateRecordingPicker final : public CompactionPicker {
+ public:
+  const char* Name() const override { return "rates"; }
+  bool Pick(const TreeShape&, const WorkloadStats& s, CompactionRequest*) override {
+    std::lock_guard<std::mutex> l(mu_);
+    most_writes_ = std::max(most_writes_, s.write_rate);
+    most_gets_ = std::max(most_gets_, s.read_rate);
+    return false;
+  }
+  double most_writes() {
+    std::lock_guard<std::mutex> l(mu_);
+    return most_writes_;
+  }
+  double most_gets() {
+    std::lock_guard<std::mutex> l(mu_);
+    return most_gets_;
+  }
+
+ private:
+  std::mutex mu_;
+  double most_writes_ = 0, most_gets_ = 0;
+};
+
+}  // namespace
+
+TEST_CASE("TheEngineShowsThePickerWorkloadRatesWithinAFractionOfASecond") {
+  // The rate window scales with the memtable (10 ms at 64 KiB), so a run of
+  // a few hundred milliseconds, like every policy evaluation run, shows the
+  // policy its write and get rates (a fixed 2 s window showed 0).
+  std::unique_ptr<Env> mem = NewMemEnv();
+  auto picker = std::make_shared<RateRecordingPicker>();
+  Options o;
+  o.env = mem.get();
+  o.memtable_bytes = 64 << 10;
+  o.sst_target_bytes = 64 << 10;
+  o.compaction_picker = picker;
+  std::unique_ptr<DB> db;
+  REQUIRE(DB::Open(o, "/db", &db).ok());
+  const auto t0 = std::chrono::steady_clock::now();
+  std::string v(100, 'v');
+  for (int i = 0; i < 4000; ++i) {
+    REQUIRE(db->Put(WriteOptions(), Key(i), v).ok());
+    std::string got;
+    if (i % 2 == 0) REQUIRE(db->Get(ReadOptions(), Key(i / 2), &got).ok());
+    // Spread the writes over at least 60 ms, several windows.
+    if (i % 400 == 0) std::this_thread::sleep_for(std::chrono::milliseconds(6));
+  }
+  REQUIRE(db->Flush().ok());
+  const double secs =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  INFO("run took " << secs << " s");
+  CHECK(picker->most_writes() > 100);
+  CHECK(picker->most_gets() > 100);
+  CHECK(RateWindowMicros(o.memtable_bytes) == 10000);
+  CHECK(RateWindowMicros(4u << 20) == 524288);
 }
 
 TEST_CASE("ObjectiveDialParsesAndRejectsBadTerms") {

@@ -25,7 +25,6 @@ namespace {
 
 // Same constants as the engine (db/db_compaction.cc, db/db_write.cc).
 constexpr double kIdlePollMicros = 1e6;
-constexpr double kRateWindowMicros = 2e6;
 constexpr size_t kBatchHeaderBytes = 12;  // fixed64 sequence + fixed32 count
 constexpr size_t kLogHeaderPayload = 8;   // magic + version
 constexpr size_t kCurrentFileBytes = 16;  // "MANIFEST-000001\n"
@@ -482,7 +481,7 @@ void Simulator::Flush() {
 
 WorkloadStats Simulator::Stats() {
   double elapsed = now_ - window_start_;
-  if (elapsed >= kRateWindowMicros) {
+  if (elapsed >= static_cast<double>(RateWindowMicros(config_.options.memtable_bytes))) {
     double secs = elapsed / 1e6;
     write_rate_ = static_cast<double>(writes_ - window_writes_) / secs;
     read_rate_ = static_cast<double>(result_.gets - window_gets_) / secs;

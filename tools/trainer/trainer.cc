@@ -9,6 +9,9 @@
 //   firn-trainer migrate --model SCHEMA1_FILE --out FILE
 //   firn-trainer validate [--scale S] [--quick]
 //   firn-trainer simulate [--scale S] [--model FILE] [--objective DIAL]
+//   firn-trainer graft [--model FILE] --out FILE [--no-gate] [--keep-rates]
+//                      [--k K --m M --dial W --scan W --runs W --threshold T --gain G]
+//   firn-trainer graft [--model FILE] --ablate
 //
 // train: evolution strategy over the float genome of the MLP; every
 // candidate is quantized to the engine's Int4Mlp and run as the engine's
@@ -17,6 +20,8 @@
 // validate: runs the evaluation suite in the simulator and in the real
 // engine with the tiered and leveled pickers and compares device bytes.
 // simulate: the evaluation suite in the simulator, per picker.
+// graft: prepares a start model for train (rate weights zeroed, the read
+// gate grafted in) and shows it per dial on a training suite.
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -210,6 +215,16 @@ void WriteInc(const std::string& path, const std::string& bytes, const std::stri
   if (!s.ok()) std::fprintf(stderr, "writing %s: %s\n", path.c_str(), s.ToString().c_str());
 }
 
+// Loads the model named by option `key`: a file, or "builtin" (also when
+// the option is absent) for the built-in model.
+Status LoadModelArg(const Args& args, const char* key, std::shared_ptr<const PolicyModel>* model) {
+  if (!args.Has(key) || args.Get(key, "") == "builtin") return DefaultPolicyModel(model);
+  auto m = std::make_shared<PolicyModel>();
+  Status s = LoadPolicyModelFile(Env::Default(), args.Get(key, ""), m.get());
+  if (s.ok()) *model = m;
+  return s;
+}
+
 int Train(const Args& args, const std::string& command) {
   const uint64_t seed = static_cast<uint64_t>(args.Num("seed", 1));
   const std::string out = args.Get("out", "model.bin");
@@ -300,14 +315,7 @@ int Train(const Args& args, const std::string& command) {
   if (args.Has("start")) {
     // Continue from a model: "builtin" or a model file.
     std::shared_ptr<const PolicyModel> m;
-    Status s;
-    if (args.Get("start", "") == "builtin") {
-      s = DefaultPolicyModel(&m);
-    } else {
-      auto loaded = std::make_shared<PolicyModel>();
-      s = LoadPolicyModelFile(Env::Default(), args.Get("start", ""), loaded.get());
-      m = loaded;
-    }
+    Status s = LoadModelArg(args, "start", &m);
     if (s.ok()) s = ModelToGenome(shape, m->mlp, &start);
     if (!s.ok()) {
       std::fprintf(stderr, "--start: %s\n", s.ToString().c_str());
@@ -589,19 +597,193 @@ int Validate(const Args& args) {
   return worst <= 0.15 ? 0 : 2;
 }
 
-int SimulateSuite(const Args& args) {
-  const double scale = args.Num("scale", 1.0);
+// Means over a workload set at one dial: write amp, read cost, space amp
+// and the dial's cost.
+struct SuiteFigures {
+  double wa = 0, rc = 0, sa = 0, cost = 0;
+};
+SuiteFigures RunSuite(const std::vector<TrainWorkload>& set, std::shared_ptr<const PolicyModel> model,
+                      const ObjectiveDial& d) {
+  std::vector<SimResult> rs(set.size());
+  std::vector<std::thread> pool;
+  for (size_t t = 0; t < 2; ++t) {
+    pool.emplace_back([&, t] {
+      for (size_t i = t; i < set.size(); i += 2) rs[i] = RunModel(set[i], model, d);
+    });
+  }
+  for (std::thread& th : pool) th.join();
+  SuiteFigures f;
+  for (const SimResult& r : rs) {
+    f.wa += r.WriteAmp() / set.size();
+    f.rc += r.ReadCost() / set.size();
+    f.sa += r.SpaceAmp() / set.size();
+    f.cost += r.Cost(d.wear, d.read, d.space) / set.size();
+  }
+  return f;
+}
+
+// The read gate (docs/policy.md, "Dial gate"): a first-layer unit that
+// fires when the dial weights read above wear (features 0 and 1 are 8 x
+// the weights), the workload scans (feature 9, the scan rate) and the
+// candidate reduces runs (candidate feature 12), never for "wait"; a
+// second-layer unit passes it to the score. It replaces first-layer unit
+// `k` and second-layer unit `m` of the genome, units that an ablation
+// (`graft --ablate`) shows change no decision.
+struct ReadGate {
+  int k = 2, m = 0;
+  float dial = 7, scan = 2, tree_runs = 1, run_reduction = 0, threshold = 380;
+  float gain = 0.5f;  // the score weight, times the largest of that row
+};
+
+void GraftReadGate(const std::vector<int>& shape, const ReadGate& gate, std::vector<float>* genome) {
+  std::vector<float>& g = *genome;
+  const int in = shape[0], h1 = shape[1], h2 = shape[2];
+  auto w1 = [&](int j, int i) -> float& { return g[static_cast<size_t>(j) * in + i]; };
+  auto b1 = [&](int j) -> float& { return g[static_cast<size_t>(h1) * in + j]; };
+  const size_t l2 = static_cast<size_t>(h1) * in + h1;
+  auto w2 = [&](int j, int i) -> float& { return g[l2 + static_cast<size_t>(j) * h1 + i]; };
+  auto b2 = [&](int j) -> float& { return g[l2 + static_cast<size_t>(h2) * h1 + j]; };
+  const size_t l3 = l2 + static_cast<size_t>(h2) * h1 + h2;
+  const int C = kGlobalFeatures;
+  for (int i = 0; i < in; ++i) w1(gate.k, i) = 0;
+  for (int j = 0; j < h2; ++j) w2(j, gate.k) = 0;
+  for (int i = 0; i < h1; ++i) w2(gate.m, i) = 0;
+  w1(gate.k, 1) = gate.dial;
+  w1(gate.k, 0) = -gate.dial;
+  w1(gate.k, 9) = gate.scan;
+  w1(gate.k, 4) = gate.tree_runs;
+  w1(gate.k, C + 12) = gate.run_reduction;
+  w1(gate.k, C + 0) = -gate.dial;  // never "wait"
+  b1(gate.k) = -gate.threshold;
+  w2(gate.m, gate.k) = 1;
+  b2(gate.m) = 0;
+  float maxw = 0;
+  for (int j = 0; j < h2; ++j) maxw = std::max(maxw, std::fabs(g[l3 + j]));
+  g[l3 + gate.m] = gate.gain * maxw;
+}
+
+// Zeroes the first-layer weights of global features 7-10 (the write, get
+// and scan rates and the delete share). Until the rate window scaled with
+// the memtable (RateWindowMicros), they were 0 in every training and
+// evaluation run, so a model's weights on them were never tested; with
+// them at 0 the model decides as it was trained to.
+void ZeroRateWeights(const std::vector<int>& shape, std::vector<float>* genome) {
+  for (int j = 0; j < shape[1]; ++j) {
+    for (int i = 7; i <= 10; ++i) (*genome)[static_cast<size_t>(j) * shape[0] + i] = 0;
+  }
+}
+
+// firn-trainer graft: prepares a start genome (rate weights zeroed, read
+// gate) and reports it per dial on one training suite (never the
+// evaluation suite); --ablate instead shows what removing each hidden unit
+// costs.
+int Graft(const Args& args) {
+  const uint64_t seed = static_cast<uint64_t>(args.Num("seed", 7));
   std::shared_ptr<const PolicyModel> model;
-  if (args.Has("model")) {
+  Status s = LoadModelArg(args, "model", &model);
+  std::vector<float> genome;
+  const std::vector<int>& shape = NetworkShape();
+  if (s.ok()) s = ModelToGenome(shape, model->mlp, &genome);
+  if (!s.ok()) {
+    std::fprintf(stderr, "%s\n", s.ToString().c_str());
+    return 1;
+  }
+  std::vector<TrainWorkload> set;
+  for (const WorkloadSpec& spec : TrainingSuite(seed, args.Num("scale", 1.0))) {
+    std::unique_ptr<Workload> w = NewWorkload(spec);
+    set.push_back({spec.name, Materialize(w.get()), spec.value_size});
+  }
+  auto as_model = [&](const std::vector<float>& g) {
     auto m = std::make_shared<PolicyModel>();
-    Status s = LoadPolicyModelFile(Env::Default(), args.Get("model", ""), m.get());
+    GenomeToModel(shape, g, m.get()).IgnoreError();
+    return std::shared_ptr<const PolicyModel>(m);
+  };
+  const int h1 = shape[1], h2 = shape[2];
+  if (args.Has("ablate")) {
+    const double base = RunSuite(set, model, kDials[0]).cost;
+    std::printf("cost at the default dial %.4f\n", base);
+    const size_t l2 = static_cast<size_t>(h1) * shape[0] + h1;
+    const size_t l3 = l2 + static_cast<size_t>(h2) * h1 + h2;
+    for (int k = 0; k < h1 + h2; ++k) {
+      std::vector<float> g = genome;
+      if (k < h1) {
+        for (int j = 0; j < h2; ++j) g[l2 + static_cast<size_t>(j) * h1 + k] = 0;
+      } else {
+        g[l3 + (k - h1)] = 0;
+      }
+      std::printf("  without layer-%d unit %2d: %+.2f%%\n", k < h1 ? 1 : 2, k < h1 ? k : k - h1,
+                  100 * (RunSuite(set, as_model(g), kDials[0]).cost / base - 1));
+    }
+    return 0;
+  }
+  std::vector<float> start = genome;
+  if (!args.Has("keep-rates")) ZeroRateWeights(shape, &genome);
+  if (!args.Has("no-gate")) {
+    ReadGate gate;
+    gate.k = static_cast<int>(args.Num("k", gate.k));
+    gate.m = static_cast<int>(args.Num("m", gate.m));
+    gate.dial = static_cast<float>(args.Num("dial", gate.dial));
+    gate.scan = static_cast<float>(args.Num("scan", gate.scan));
+    gate.tree_runs = static_cast<float>(args.Num("tree-runs", gate.tree_runs));
+    gate.run_reduction = static_cast<float>(args.Num("runs", gate.run_reduction));
+    gate.threshold = static_cast<float>(args.Num("threshold", gate.threshold));
+    gate.gain = static_cast<float>(args.Num("gain", gate.gain));
+    if (gate.k < 0 || gate.k >= h1 || gate.m < 0 || gate.m >= h2) {
+      std::fprintf(stderr, "--k must be below %d and --m below %d\n", h1, h2);
+      return 1;
+    }
+    GraftReadGate(shape, gate, &genome);
+  }
+  std::printf("%-12s %-10s %8s %8s %8s %8s\n", "genome", "dial", "wa", "reads", "sa", "cost");
+  for (int which = 0; which < 2; ++which) {
+    std::shared_ptr<const PolicyModel> m = as_model(which == 0 ? start : genome);
+    for (int d = 0; d < kNumDials; ++d) {
+      SuiteFigures f = RunSuite(set, m, kDials[d]);
+      char dial[32];
+      std::snprintf(dial, sizeof(dial), "%d/%d/%d", kDials[d].wear, kDials[d].read, kDials[d].space);
+      std::printf("%-12s %-10s %8.4f %8.4f %8.4f %8.4f\n", which == 0 ? "model" : "prepared", dial,
+                  f.wa, f.rc, f.sa, f.cost);
+    }
+  }
+  if (args.Has("objective")) {
+    // Per workload at one dial: the model with rates zeroed against the
+    // prepared genome.
+    ObjectiveDial d;
+    s = ParseObjectiveDial(args.Get("objective", ""), &d);
     if (!s.ok()) {
       std::fprintf(stderr, "%s\n", s.ToString().c_str());
       return 1;
     }
-    model = m;
-  } else {
-    DefaultPolicyModel(&model).IgnoreError();
+    std::vector<float> plain = start;
+    if (!args.Has("keep-rates")) ZeroRateWeights(shape, &plain);
+    std::shared_ptr<const PolicyModel> a = as_model(plain), b = as_model(genome);
+    for (const TrainWorkload& w : set) {
+      SimResult ra = RunModel(w, a, d), rb = RunModel(w, b, d);
+      std::printf("  %-44s wa %.2f -> %.2f  reads %.2f -> %.2f  cost %.2f -> %.2f\n", w.name.c_str(),
+                  ra.WriteAmp(), rb.WriteAmp(), ra.ReadCost(), rb.ReadCost(),
+                  ra.Cost(d.wear, d.read, d.space), rb.Cost(d.wear, d.read, d.space));
+    }
+  }
+  if (args.Has("out")) {
+    PolicyModel out;
+    s = GenomeToModel(shape, genome, &out);
+    if (s.ok()) s = WriteStringToFile(Env::Default(), EncodePolicyModel(out), args.Get("out", ""), true);
+    if (!s.ok()) {
+      std::fprintf(stderr, "%s\n", s.ToString().c_str());
+      return 1;
+    }
+    std::printf("wrote %s\n", args.Get("out", "").c_str());
+  }
+  return 0;
+}
+
+int SimulateSuite(const Args& args) {
+  const double scale = args.Num("scale", 1.0);
+  std::shared_ptr<const PolicyModel> model;
+  Status ls = LoadModelArg(args, "model", &model);
+  if (!ls.ok()) {
+    std::fprintf(stderr, "%s\n", ls.ToString().c_str());
+    if (args.Has("model")) return 1;
   }
   CostModel cm = Calibrate(BaseOptions(), 100);
   std::printf("cost model (100-byte values): memtable overhead %.1f B/entry; sst file %.0f B + "
@@ -667,7 +849,11 @@ int main(int argc, char** argv) {
                  "       firn-trainer export --model FILE --inc FILE\n"
                  "       firn-trainer migrate --model SCHEMA1_FILE --out FILE\n"
                  "       firn-trainer validate [--scale S] [--quick]\n"
-                 "       firn-trainer simulate [--scale S] [--model FILE] [--objective DIAL]\n");
+                 "       firn-trainer simulate [--scale S] [--model FILE] [--objective DIAL]\n"
+                 "       firn-trainer graft [--model FILE] --out FILE [--no-gate] [--keep-rates]\n"
+                 "                          [--k K --m M --dial W --scan W --runs W --threshold T\n"
+                 "                           --gain G]\n"
+                 "       firn-trainer graft [--model FILE] --ablate\n");
     return 1;
   }
   std::string cmd = argv[1];
@@ -679,6 +865,7 @@ int main(int argc, char** argv) {
   if (cmd == "simulate") return SimulateSuite(args);
   if (cmd == "export") return Export(args, command);
   if (cmd == "migrate") return Migrate(args);
+  if (cmd == "graft") return Graft(args);
   std::fprintf(stderr, "unknown command '%s'\n", cmd.c_str());
   return 1;
 }
