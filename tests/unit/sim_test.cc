@@ -277,12 +277,27 @@ TEST_CASE("TraceFlippedByteIsDetectedByChecksum") {
   CHECK(TraceReader::Open(env.get(), "/x.trace", &r).IsCorruption());
 }
 
-// A picker that never compacts.
+// A picker that never compacts; keeps the highest rates it was shown.
 class WaitingPicker final : public CompactionPicker {
  public:
-  bool Pick(const TreeShape&, const WorkloadStats&, CompactionRequest*) override { return false; }
+  bool Pick(const TreeShape&, const WorkloadStats& s, CompactionRequest*) override {
+    most_writes = std::max(most_writes, s.write_rate);
+    most_scans = std::max(most_scans, s.scan_rate);
+    return false;
+  }
   const char* Name() const override { return "wait"; }
+  double most_writes = 0, most_scans = 0;
 };
+
+// Runs a whole workload through a simulator and returns its figures.
+SimResult RunSpec(const SimConfig& c, CompactionPicker* picker, const WorkloadSpec& spec) {
+  Simulator sim(c, picker);
+  std::unique_ptr<Workload> w = NewWorkload(spec);
+  Op op;
+  while (w->Next(&op)) sim.Apply(op);
+  sim.Finish();
+  return sim.result();
+}
 
 TEST_CASE("SimulatorHoldsAnyPickerToTheEnginesGuardrail") {
   SimConfig c = SmallConfig(CompactionStyle::kTiered);
@@ -304,31 +319,15 @@ TEST_CASE("SimulatorHoldsAnyPickerToTheEnginesGuardrail") {
   CHECK(most <= static_cast<size_t>(3 * c.options.max_runs_per_level));
 }
 
-// A picker that never compacts and keeps the highest rates it was shown.
-class RateRecordingPicker final : public CompactionPicker {
- public:
-  bool Pick(const TreeShape&, const WorkloadStats& s, CompactionRequest*) override {
-    most_writes = std::max(most_writes, s.write_rate);
-    most_scans = std::max(most_scans, s.scan_rate);
-    return false;
-  }
-  const char* Name() const override { return "rates"; }
-  double most_writes = 0, most_scans = 0;
-};
-
 TEST_CASE("TheSimulatorShowsThePickerWorkloadRatesWithinATrainingWorkload") {
   // A scan-heavy workload of 30,000 operations lasts about 0.4 s of modeled
   // time: with a fixed 2 s rate window the picker saw rates of 0 and models
   // were trained on nothing else.
   SimConfig c = SmallConfig(CompactionStyle::kTiered);
-  RateRecordingPicker picker;
-  Simulator sim(c, &picker);
-  std::unique_ptr<Workload> w = NewWorkload(SmallSpec(PhaseKind::kScanHeavy, 3, 30000));
-  Op op;
-  while (w->Next(&op)) sim.Apply(op);
-  sim.Finish();
-  INFO("modeled seconds " << sim.result().micros / 1e6);
-  CHECK(sim.result().micros < 2e6);
+  WaitingPicker picker;
+  const SimResult r = RunSpec(c, &picker, SmallSpec(PhaseKind::kScanHeavy, 3, 30000));
+  INFO("modeled seconds " << r.micros / 1e6);
+  CHECK(r.micros < 2e6);
   // 60% of the operations write and 30% scan (DefaultMix), at the
   // modeled speed of tens of microseconds an operation.
   CHECK(picker.most_writes > 1000);
@@ -353,12 +352,7 @@ TEST_CASE("TheBuiltInModelReadsLessOnAScanWorkloadWhenTheDialWeightsRead") {
     c.read = d.read;
     c.space = d.space;
     std::unique_ptr<CompactionPicker> p = NewLearnedPicker(c.options, model, d);
-    Simulator sim(c, p.get());
-    std::unique_ptr<Workload> w = NewWorkload(spec);
-    Op op;
-    while (w->Next(&op)) sim.Apply(op);
-    sim.Finish();
-    return sim.result();
+    return RunSpec(c, p.get(), spec);
   };
   const SimResult balanced = run(ObjectiveDial{});
   const SimResult read = run(ObjectiveDial{1, 4, 1});
