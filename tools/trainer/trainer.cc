@@ -633,6 +633,12 @@ struct ReadGate {
   int k = 2, m = 0;
   float dial = 7, scan = 2, tree_runs = 1, run_reduction = 0, threshold = 380;
   float gain = 0.5f;  // the score weight, times the largest of that row
+  // The wear gate (off when wear_feature < 0): first-layer unit kw fires
+  // for candidates with candidate feature `wear_feature` (15: a trivial
+  // move, which rewrites nothing) when the dial weights wear above read +
+  // space, through the same second-layer unit m.
+  int kw = 9, wear_feature = 15;
+  float wear_threshold = 180;
 };
 
 void GraftReadGate(const std::vector<int>& shape, const ReadGate& gate, std::vector<float>* genome) {
@@ -657,6 +663,16 @@ void GraftReadGate(const std::vector<int>& shape, const ReadGate& gate, std::vec
   b1(gate.k) = -gate.threshold;
   w2(gate.m, gate.k) = 1;
   b2(gate.m) = 0;
+  if (gate.wear_feature >= 0) {
+    for (int i = 0; i < in; ++i) w1(gate.kw, i) = 0;
+    for (int j = 0; j < h2; ++j) w2(j, gate.kw) = 0;
+    w1(gate.kw, 0) = 7;
+    w1(gate.kw, 1) = -7;
+    w1(gate.kw, 2) = -7;
+    w1(gate.kw, C + gate.wear_feature) = 1;
+    b1(gate.kw) = -gate.wear_threshold;
+    w2(gate.m, gate.kw) = 1;
+  }
   float maxw = 0;
   for (int j = 0; j < h2; ++j) maxw = std::max(maxw, std::fabs(g[l3 + j]));
   g[l3 + gate.m] = gate.gain * maxw;
@@ -728,6 +744,9 @@ int Graft(const Args& args) {
     gate.run_reduction = static_cast<float>(args.Num("runs", gate.run_reduction));
     gate.threshold = static_cast<float>(args.Num("threshold", gate.threshold));
     gate.gain = static_cast<float>(args.Num("gain", gate.gain));
+    gate.wear_feature = static_cast<int>(args.Num("wear-feature", gate.wear_feature));
+    gate.kw = static_cast<int>(args.Num("kw", gate.kw));
+    gate.wear_threshold = static_cast<float>(args.Num("wear-threshold", gate.wear_threshold));
     if (gate.k < 0 || gate.k >= h1 || gate.m < 0 || gate.m >= h2) {
       std::fprintf(stderr, "--k must be below %d and --m below %d\n", h1, h2);
       return 1;
