@@ -10,7 +10,9 @@
 //   firn-trainer validate [--scale S] [--quick]
 //   firn-trainer simulate [--scale S] [--model FILE] [--objective DIAL]
 //   firn-trainer graft [--model FILE] --out FILE [--no-gate] [--keep-rates]
-//                      [--k K --m M --dial W --scan W --runs W --threshold T --gain G]
+//                      [--k K --m M --dial W --scan W --tree-runs W --runs W --threshold T
+//                       --gain G --kw K --wear-feature F --wear-threshold T]
+//                      [--objective DIAL]
 //   firn-trainer graft [--model FILE] --ablate
 //
 // train: evolution strategy over the float genome of the MLP; every
@@ -20,8 +22,9 @@
 // validate: runs the evaluation suite in the simulator and in the real
 // engine with the tiered and leveled pickers and compares device bytes.
 // simulate: the evaluation suite in the simulator, per picker.
-// graft: prepares a start model for train (rate weights zeroed, the read
-// gate grafted in) and shows it per dial on a training suite.
+// graft: writes a model with its rate weights zeroed and the dial gates
+// grafted in (the built-in model, or a start for train) and shows it per
+// dial on a training suite.
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -622,14 +625,15 @@ SuiteFigures RunSuite(const std::vector<TrainWorkload>& set, std::shared_ptr<con
   return f;
 }
 
-// The read gate (docs/policy.md, "Dial gate"): a first-layer unit that
-// fires when the dial weights read above wear (features 0 and 1 are 8 x
-// the weights), the workload scans (feature 9, the scan rate) and the
-// candidate reduces runs (candidate feature 12), never for "wait"; a
-// second-layer unit passes it to the score. It replaces first-layer unit
-// `k` and second-layer unit `m` of the genome, units that an ablation
-// (`graft --ablate`) shows change no decision.
-struct ReadGate {
+// The dial gates (docs/policy.md, "The dial gates"): designed hidden
+// units that make the objective dial steer, written over units that an
+// ablation (`graft --ablate`) shows change no decision.
+// The read gate, first-layer unit `k`: fires when the dial weights read
+// above wear (features 0 and 1 are 8 x the weights), the workload scans
+// (feature 9, the scan rate) and the tree holds many runs (feature 4),
+// never for "wait" (optionally more for candidates that reduce runs,
+// candidate feature 12). Second-layer unit `m` passes it to the score.
+struct DialGates {
   int k = 2, m = 0;
   float dial = 7, scan = 2, tree_runs = 1, run_reduction = 0, threshold = 380;
   float gain = 0.5f;  // the score weight, times the largest of that row
@@ -641,7 +645,7 @@ struct ReadGate {
   float wear_threshold = 180;
 };
 
-void GraftReadGate(const std::vector<int>& shape, const ReadGate& gate, std::vector<float>* genome) {
+void GraftDialGates(const std::vector<int>& shape, const DialGates& gate, std::vector<float>* genome) {
   std::vector<float>& g = *genome;
   const int in = shape[0], h1 = shape[1], h2 = shape[2];
   auto w1 = [&](int j, int i) -> float& { return g[static_cast<size_t>(j) * in + i]; };
@@ -735,7 +739,7 @@ int Graft(const Args& args) {
   std::vector<float> start = genome;
   if (!args.Has("keep-rates")) ZeroRateWeights(shape, &genome);
   if (!args.Has("no-gate")) {
-    ReadGate gate;
+    DialGates gate;
     gate.k = static_cast<int>(args.Num("k", gate.k));
     gate.m = static_cast<int>(args.Num("m", gate.m));
     gate.dial = static_cast<float>(args.Num("dial", gate.dial));
@@ -751,7 +755,7 @@ int Graft(const Args& args) {
       std::fprintf(stderr, "--k must be below %d and --m below %d\n", h1, h2);
       return 1;
     }
-    GraftReadGate(shape, gate, &genome);
+    GraftDialGates(shape, gate, &genome);
   }
   std::printf("%-12s %-10s %8s %8s %8s %8s\n", "genome", "dial", "wa", "reads", "sa", "cost");
   for (int which = 0; which < 2; ++which) {
@@ -870,8 +874,9 @@ int main(int argc, char** argv) {
                  "       firn-trainer validate [--scale S] [--quick]\n"
                  "       firn-trainer simulate [--scale S] [--model FILE] [--objective DIAL]\n"
                  "       firn-trainer graft [--model FILE] --out FILE [--no-gate] [--keep-rates]\n"
-                 "                          [--k K --m M --dial W --scan W --runs W --threshold T\n"
-                 "                           --gain G]\n"
+                 "                          [--k K --m M --dial W --scan W --tree-runs W --runs W\n"
+                 "                           --threshold T --gain G --kw K --wear-feature F\n"
+                 "                           --wear-threshold T] [--objective DIAL]\n"
                  "       firn-trainer graft [--model FILE] --ablate\n");
     return 1;
   }
