@@ -383,6 +383,19 @@ TEST_CASE("TheBuiltInModelWritesLessWhenTheDialWeightsWear") {
   CHECK(wear.WriteAmp() < 0.97 * balanced.WriteAmp());
 }
 
+TEST_CASE("TheBuiltInModelKeepsLessSpaceWhenTheDialWeightsSpace") {
+  // Toward space (wear=1,read=1,space=4) the built-in model takes merges
+  // that reduce the run count sooner, so obsolete versions live shorter.
+  WorkloadSpec spec = SmallSpec(PhaseKind::kUniform, 23, 120000);
+  spec.keyspace = 40000;
+  const SimResult balanced = RunBuiltInModel(spec, ObjectiveDial{});
+  const SimResult space = RunBuiltInModel(spec, ObjectiveDial{1, 1, 4});
+  INFO("space amplification " << balanced.SpaceAmp() << " -> " << space.SpaceAmp()
+                              << "; bytes written per user byte " << balanced.WriteAmp()
+                              << " -> " << space.WriteAmp());
+  CHECK(space.SpaceAmp() - 1 < 0.9 * (balanced.SpaceAmp() - 1));
+}
+
 TEST_CASE("ModelToGenomeInvertsQuantization") {
   const std::vector<int>& shape = NetworkShape();
   std::vector<float> g(GenomeSize(shape));

@@ -11,7 +11,8 @@
 //   firn-trainer simulate [--scale S] [--model FILE] [--objective DIAL]
 //   firn-trainer graft [--model FILE] --out FILE [--no-gate] [--keep-rates]
 //                      [--k K --m M --dial W --scan W --tree-runs W --runs W --threshold T
-//                       --gain G --kw K --wear-feature F --wear-threshold T]
+//                       --gain G --kw K --wear-feature F --wear-threshold T
+//                       --ks K --space-feature F --space-threshold T]
 //                      [--objective DIAL]
 //   firn-trainer graft [--model FILE] --ablate
 //
@@ -643,6 +644,11 @@ struct DialGates {
   // space, through the same second-layer unit m.
   int kw = 9, wear_feature = 15;
   float wear_threshold = 180;
+  // The space gate (off when space_feature < 0): first-layer unit ks, the
+  // same for candidate feature `space_feature` (12: the candidate's run
+  // reduction, 16 per run) when the dial weights space above wear + read.
+  int ks = 14, space_feature = 12;
+  float space_threshold = 200;
 };
 
 void GraftDialGates(const std::vector<int>& shape, const DialGates& gate, std::vector<float>* genome) {
@@ -676,6 +682,16 @@ void GraftDialGates(const std::vector<int>& shape, const DialGates& gate, std::v
     w1(gate.kw, C + gate.wear_feature) = 1;
     b1(gate.kw) = -gate.wear_threshold;
     w2(gate.m, gate.kw) = 1;
+  }
+  if (gate.space_feature >= 0) {
+    for (int i = 0; i < in; ++i) w1(gate.ks, i) = 0;
+    for (int j = 0; j < h2; ++j) w2(j, gate.ks) = 0;
+    w1(gate.ks, 2) = 7;
+    w1(gate.ks, 0) = -7;
+    w1(gate.ks, 1) = -7;
+    w1(gate.ks, C + gate.space_feature) = 1;
+    b1(gate.ks) = -gate.space_threshold;
+    w2(gate.m, gate.ks) = 1;
   }
   float maxw = 0;
   for (int j = 0; j < h2; ++j) maxw = std::max(maxw, std::fabs(g[l3 + j]));
@@ -750,6 +766,9 @@ int Graft(const Args& args) {
     gate.gain = static_cast<float>(args.Num("gain", gate.gain));
     gate.wear_feature = static_cast<int>(args.Num("wear-feature", gate.wear_feature));
     gate.kw = static_cast<int>(args.Num("kw", gate.kw));
+    gate.ks = static_cast<int>(args.Num("ks", gate.ks));
+    gate.space_feature = static_cast<int>(args.Num("space-feature", gate.space_feature));
+    gate.space_threshold = static_cast<float>(args.Num("space-threshold", gate.space_threshold));
     gate.wear_threshold = static_cast<float>(args.Num("wear-threshold", gate.wear_threshold));
     if (gate.k < 0 || gate.k >= h1 || gate.m < 0 || gate.m >= h2) {
       std::fprintf(stderr, "--k must be below %d and --m below %d\n", h1, h2);
@@ -876,7 +895,8 @@ int main(int argc, char** argv) {
                  "       firn-trainer graft [--model FILE] --out FILE [--no-gate] [--keep-rates]\n"
                  "                          [--k K --m M --dial W --scan W --tree-runs W --runs W\n"
                  "                           --threshold T --gain G --kw K --wear-feature F\n"
-                 "                           --wear-threshold T] [--objective DIAL]\n"
+                 "                           --wear-threshold T --ks K --space-feature F\n"
+                 "                           --space-threshold T] [--objective DIAL]\n"
                  "       firn-trainer graft [--model FILE] --ablate\n");
     return 1;
   }
