@@ -673,26 +673,19 @@ void GraftDialGates(const std::vector<int>& shape, const DialGates& gate, std::v
   b1(gate.k) = -gate.threshold;
   w2(gate.m, gate.k) = 1;
   b2(gate.m) = 0;
-  if (gate.wear_feature >= 0) {
-    for (int i = 0; i < in; ++i) w1(gate.kw, i) = 0;
-    for (int j = 0; j < h2; ++j) w2(j, gate.kw) = 0;
-    w1(gate.kw, 0) = 7;
-    w1(gate.kw, 1) = -7;
-    w1(gate.kw, 2) = -7;
-    w1(gate.kw, C + gate.wear_feature) = 1;
-    b1(gate.kw) = -gate.wear_threshold;
-    w2(gate.m, gate.kw) = 1;
-  }
-  if (gate.space_feature >= 0) {
-    for (int i = 0; i < in; ++i) w1(gate.ks, i) = 0;
-    for (int j = 0; j < h2; ++j) w2(j, gate.ks) = 0;
-    w1(gate.ks, 2) = 7;
-    w1(gate.ks, 0) = -7;
-    w1(gate.ks, 1) = -7;
-    w1(gate.ks, C + gate.space_feature) = 1;
-    b1(gate.ks) = -gate.space_threshold;
-    w2(gate.m, gate.ks) = 1;
-  }
+  // A gate on one dial weight (feature `favoured`, 0 wear or 2 space)
+  // above the other two, and one candidate feature.
+  auto dial_gate = [&](int unit, int favoured, int feature, float threshold) {
+    if (feature < 0) return;
+    for (int i = 0; i < in; ++i) w1(unit, i) = 0;
+    for (int j = 0; j < h2; ++j) w2(j, unit) = 0;
+    for (int i = 0; i < 3; ++i) w1(unit, i) = i == favoured ? 7 : -7;
+    w1(unit, C + feature) = 1;
+    b1(unit) = -threshold;
+    w2(gate.m, unit) = 1;
+  };
+  dial_gate(gate.kw, 0, gate.wear_feature, gate.wear_threshold);
+  dial_gate(gate.ks, 2, gate.space_feature, gate.space_threshold);
   float maxw = 0;
   for (int j = 0; j < h2; ++j) maxw = std::max(maxw, std::fabs(g[l3 + j]));
   g[l3 + gate.m] = gate.gain * maxw;
