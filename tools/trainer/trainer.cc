@@ -161,31 +161,49 @@ SimResult RunModel(const TrainWorkload& w, std::shared_ptr<const PolicyModel> mo
   return Simulate(c, p.get(), w.ops);
 }
 
+// Named access to the parameters of a 3-layer genome (layout in
+// quantize.h): w1/b1 the first layer, w2/b2 the second, w3 the output
+// weights.
+class GenomeRef {
+ public:
+  GenomeRef(const std::vector<int>& shape, std::vector<float>* g)
+      : g_(*g), in_(shape[0]), h1_(shape[1]), h2_(shape[2]),
+        l2_(static_cast<size_t>(h1_) * in_ + h1_), l3_(l2_ + static_cast<size_t>(h2_) * h1_ + h2_) {}
+  float& w1(int j, int i) { return g_[static_cast<size_t>(j) * in_ + i]; }
+  float& b1(int j) { return g_[static_cast<size_t>(h1_) * in_ + j]; }
+  float& w2(int j, int i) { return g_[l2_ + static_cast<size_t>(j) * h1_ + i]; }
+  float& b2(int j) { return g_[l2_ + static_cast<size_t>(h2_) * h1_ + j]; }
+  float& w3(int i) { return g_[l3_ + i]; }
+  int inputs() const { return in_; }
+  int hidden1() const { return h1_; }
+  int hidden2() const { return h2_; }
+
+ private:
+  std::vector<float>& g_;
+  const int in_, h1_, h2_;
+  const size_t l2_, l3_;
+};
+
 // Genome imitating the tiered trigger: when level 0 holds
 // max_runs_per_level runs, push level 0 down; otherwise wait.
 std::vector<float> HeuristicGenome(const std::vector<int>& shape) {
   std::vector<float> g(GenomeSize(shape), 0.0f);
-  const int in = shape[0], h1 = shape[1], h2 = shape[2];
-  auto w1 = [&](int j, int i) -> float& { return g[static_cast<size_t>(j) * in + i]; };
-  auto b1 = [&](int j) -> float& { return g[static_cast<size_t>(h1) * in + j]; };
-  size_t l2 = static_cast<size_t>(h1) * in + h1;
-  auto w2 = [&](int j, int i) -> float& { return g[l2 + static_cast<size_t>(j) * h1 + i]; };
-  size_t l3 = l2 + static_cast<size_t>(h2) * h1 + h2;
+  GenomeRef r(shape, &g);
   const int G = 0, C = kGlobalFeatures;
   // Unit 0: level-0 pressure above 3 of 8 runs, never for "wait".
-  w1(0, G + 3) = 4;
-  w1(0, C + 0) = -8;
-  b1(0) = -224;
+  r.w1(0, G + 3) = 4;
+  r.w1(0, C + 0) = -8;
+  r.b1(0) = -224;
   // Unit 1: candidate quality: whole level, level 0 input, few bytes.
-  w1(1, C + 11) = 0.5f;
-  w1(1, C + 14) = -2;
-  w1(1, C + 4) = -1;
-  w1(1, C + 0) = -2;
-  b1(1) = 64;
-  w2(0, 0) = 2;
-  w2(0, 1) = 0.5f;
-  g[l2 + static_cast<size_t>(h2) * h1 + 0] = -64;
-  g[l3 + 0] = 1;  // the score is hidden unit 0 of layer 2
+  r.w1(1, C + 11) = 0.5f;
+  r.w1(1, C + 14) = -2;
+  r.w1(1, C + 4) = -1;
+  r.w1(1, C + 0) = -2;
+  r.b1(1) = 64;
+  r.w2(0, 0) = 2;
+  r.w2(0, 1) = 0.5f;
+  r.b2(0) = -64;
+  r.w3(0) = 1;  // the score is hidden unit 0 of layer 2
   return g;
 }
 
@@ -652,43 +670,38 @@ struct DialGates {
 };
 
 void GraftDialGates(const std::vector<int>& shape, const DialGates& gate, std::vector<float>* genome) {
-  std::vector<float>& g = *genome;
-  const int in = shape[0], h1 = shape[1], h2 = shape[2];
-  auto w1 = [&](int j, int i) -> float& { return g[static_cast<size_t>(j) * in + i]; };
-  auto b1 = [&](int j) -> float& { return g[static_cast<size_t>(h1) * in + j]; };
-  const size_t l2 = static_cast<size_t>(h1) * in + h1;
-  auto w2 = [&](int j, int i) -> float& { return g[l2 + static_cast<size_t>(j) * h1 + i]; };
-  auto b2 = [&](int j) -> float& { return g[l2 + static_cast<size_t>(h2) * h1 + j]; };
-  const size_t l3 = l2 + static_cast<size_t>(h2) * h1 + h2;
+  GenomeRef r(shape, genome);
   const int C = kGlobalFeatures;
-  for (int i = 0; i < in; ++i) w1(gate.k, i) = 0;
-  for (int j = 0; j < h2; ++j) w2(j, gate.k) = 0;
-  for (int i = 0; i < h1; ++i) w2(gate.m, i) = 0;
-  w1(gate.k, 1) = gate.dial;
-  w1(gate.k, 0) = -gate.dial;
-  w1(gate.k, 9) = gate.scan;
-  w1(gate.k, 4) = gate.tree_runs;
-  w1(gate.k, C + 12) = gate.run_reduction;
-  w1(gate.k, C + 0) = -gate.dial;  // never "wait"
-  b1(gate.k) = -gate.threshold;
-  w2(gate.m, gate.k) = 1;
-  b2(gate.m) = 0;
+  // Unit `unit` of the first layer starts from nothing and feeds only m.
+  auto clear = [&](int unit) {
+    for (int i = 0; i < r.inputs(); ++i) r.w1(unit, i) = 0;
+    for (int j = 0; j < r.hidden2(); ++j) r.w2(j, unit) = 0;
+    r.w2(gate.m, unit) = 1;
+  };
+  for (int i = 0; i < r.hidden1(); ++i) r.w2(gate.m, i) = 0;
+  r.b2(gate.m) = 0;
+  clear(gate.k);
+  r.w1(gate.k, 1) = gate.dial;
+  r.w1(gate.k, 0) = -gate.dial;
+  r.w1(gate.k, 9) = gate.scan;
+  r.w1(gate.k, 4) = gate.tree_runs;
+  r.w1(gate.k, C + 12) = gate.run_reduction;
+  r.w1(gate.k, C + 0) = -gate.dial;  // never "wait"
+  r.b1(gate.k) = -gate.threshold;
   // A gate on one dial weight (feature `favoured`, 0 wear or 2 space)
   // above the other two, and one candidate feature.
   auto dial_gate = [&](int unit, int favoured, int feature, float threshold) {
     if (feature < 0) return;
-    for (int i = 0; i < in; ++i) w1(unit, i) = 0;
-    for (int j = 0; j < h2; ++j) w2(j, unit) = 0;
-    for (int i = 0; i < 3; ++i) w1(unit, i) = i == favoured ? 7 : -7;
-    w1(unit, C + feature) = 1;
-    b1(unit) = -threshold;
-    w2(gate.m, unit) = 1;
+    clear(unit);
+    for (int i = 0; i < 3; ++i) r.w1(unit, i) = i == favoured ? 7 : -7;
+    r.w1(unit, C + feature) = 1;
+    r.b1(unit) = -threshold;
   };
   dial_gate(gate.kw, 0, gate.wear_feature, gate.wear_threshold);
   dial_gate(gate.ks, 2, gate.space_feature, gate.space_threshold);
   float maxw = 0;
-  for (int j = 0; j < h2; ++j) maxw = std::max(maxw, std::fabs(g[l3 + j]));
-  g[l3 + gate.m] = gate.gain * maxw;
+  for (int j = 0; j < r.hidden2(); ++j) maxw = std::max(maxw, std::fabs(r.w3(j)));
+  r.w3(gate.m) = gate.gain * maxw;
 }
 
 // Zeroes the first-layer weights of global features 7-10 (the write, get
@@ -702,10 +715,11 @@ void ZeroRateWeights(const std::vector<int>& shape, std::vector<float>* genome) 
   }
 }
 
-// firn-trainer graft: prepares a start genome (rate weights zeroed, read
-// gate) and reports it per dial on one training suite (never the
-// evaluation suite); --ablate instead shows what removing each hidden unit
-// costs.
+// firn-trainer graft: zeroes the model's rate weights (unless
+// --keep-rates), grafts in the dial gates (unless --no-gate), reports both
+// per dial on one training suite (never the evaluation suite) and writes
+// the result; --ablate instead shows what removing each hidden unit of the
+// rate-zeroed model costs at the default dial.
 int Graft(const Args& args) {
   const uint64_t seed = static_cast<uint64_t>(args.Num("seed", 7));
   std::shared_ptr<const PolicyModel> model;
@@ -728,25 +742,25 @@ int Graft(const Args& args) {
     return std::shared_ptr<const PolicyModel>(m);
   };
   const int h1 = shape[1], h2 = shape[2];
+  std::vector<float> start = genome;
+  if (!args.Has("keep-rates")) ZeroRateWeights(shape, &genome);
   if (args.Has("ablate")) {
-    const double base = RunSuite(set, model, kDials[0]).cost;
+    // On the genome the gates are grafted onto (rate weights zeroed).
+    const double base = RunSuite(set, as_model(genome), kDials[0]).cost;
     std::printf("cost at the default dial %.4f\n", base);
-    const size_t l2 = static_cast<size_t>(h1) * shape[0] + h1;
-    const size_t l3 = l2 + static_cast<size_t>(h2) * h1 + h2;
     for (int k = 0; k < h1 + h2; ++k) {
       std::vector<float> g = genome;
+      GenomeRef r(shape, &g);
       if (k < h1) {
-        for (int j = 0; j < h2; ++j) g[l2 + static_cast<size_t>(j) * h1 + k] = 0;
+        for (int j = 0; j < h2; ++j) r.w2(j, k) = 0;
       } else {
-        g[l3 + (k - h1)] = 0;
+        r.w3(k - h1) = 0;
       }
       std::printf("  without layer-%d unit %2d: %+.2f%%\n", k < h1 ? 1 : 2, k < h1 ? k : k - h1,
                   100 * (RunSuite(set, as_model(g), kDials[0]).cost / base - 1));
     }
     return 0;
   }
-  std::vector<float> start = genome;
-  if (!args.Has("keep-rates")) ZeroRateWeights(shape, &genome);
   if (!args.Has("no-gate")) {
     DialGates gate;
     gate.k = static_cast<int>(args.Num("k", gate.k));
@@ -763,8 +777,17 @@ int Graft(const Args& args) {
     gate.space_feature = static_cast<int>(args.Num("space-feature", gate.space_feature));
     gate.space_threshold = static_cast<float>(args.Num("space-threshold", gate.space_threshold));
     gate.wear_threshold = static_cast<float>(args.Num("wear-threshold", gate.wear_threshold));
-    if (gate.k < 0 || gate.k >= h1 || gate.m < 0 || gate.m >= h2) {
-      std::fprintf(stderr, "--k must be below %d and --m below %d\n", h1, h2);
+    auto unit_ok = [&](int u) { return u >= 0 && u < h1; };
+    const int wear_unit = gate.wear_feature >= 0 ? gate.kw : -1;
+    const int space_unit = gate.space_feature >= 0 ? gate.ks : -1;
+    if (!unit_ok(gate.k) || gate.m < 0 || gate.m >= h2 ||
+        (wear_unit >= 0 && (!unit_ok(wear_unit) || wear_unit == gate.k)) ||
+        (space_unit >= 0 && (!unit_ok(space_unit) || space_unit == gate.k || space_unit == wear_unit)) ||
+        gate.wear_feature >= kCandidateFeatures || gate.space_feature >= kCandidateFeatures) {
+      std::fprintf(stderr,
+                   "--k, --kw and --ks must be distinct and below %d, --m below %d, "
+                   "--wear-feature and --space-feature below %d\n",
+                   h1, h2, kCandidateFeatures);
       return 1;
     }
     GraftDialGates(shape, gate, &genome);
