@@ -15,6 +15,8 @@
 //                       --ks K --space-feature F --space-threshold T]
 //                      [--objective DIAL]
 //   firn-trainer graft [--model FILE] --ablate
+//   firn-trainer oracle [--model FILE] [--scale S] [--alternatives K]
+//                       [--threads T] [--workload S] [--objective DIAL] [--verbose]
 //
 // train: evolution strategy over the float genome of the MLP; every
 // candidate is quantized to the engine's Int4Mlp and run as the engine's
@@ -26,6 +28,8 @@
 // graft: writes a model with its rate weights zeroed and the dial gates
 // grafted in (the built-in model, or a start for train) and shows it per
 // dial on a training suite.
+// oracle: the look-ahead rollout of the model on the evaluation suite in
+// the simulator (rollout.h), next to the model and the best static setting.
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -46,6 +50,7 @@
 #include "port/env.h"
 #include "tools/trainer/engine_run.h"
 #include "tools/trainer/quantize.h"
+#include "tools/trainer/rollout.h"
 #include "tools/trainer/sim.h"
 #include "tools/trainer/workload.h"
 #include "util/coding.h"
@@ -892,6 +897,70 @@ int SimulateSuite(const Args& args) {
   return 0;
 }
 
+// Parses --objective into *dial (left as is without the flag).
+bool DialArg(const Args& args, ObjectiveDial* dial) {
+  if (!args.Has("objective")) return true;
+  Status s = ParseObjectiveDial(args.Get("objective", ""), dial);
+  if (!s.ok()) std::fprintf(stderr, "%s\n", s.ToString().c_str());
+  return s.ok();
+}
+
+int Oracle(const Args& args) {
+  std::shared_ptr<const PolicyModel> model;
+  Status ls = LoadModelArg(args, "model", &model);
+  if (!ls.ok()) {
+    std::fprintf(stderr, "%s\n", ls.ToString().c_str());
+    return 1;
+  }
+  ObjectiveDial dial = kDials[0];
+  if (!DialArg(args, &dial)) return 1;
+  RolloutOptions ro;
+  ro.alternatives = static_cast<int>(args.Num("alternatives", ro.alternatives));
+  ro.threads = std::max(1, static_cast<int>(args.Num("threads", ro.threads)));
+  const std::string only = args.Get("workload", "");
+  const std::vector<std::pair<std::string, Options>> statics = StaticSettings();
+  std::printf("%-46s %10s %8s %8s %8s %8s %9s %8s %7s %7s\n", "workload", "best static", "cost",
+              "model", "vs best", "rollout", "vs best", "changed", "trials", "sim s");
+  double sum_best = 0, sum_model = 0, sum_rollout = 0;
+  std::vector<double> sums(statics.size(), 0.0);
+  for (auto& [name, ops] : EvalWorkloads(args.Num("scale", 1.0))) {
+    if (!only.empty() && name.find(only) == std::string::npos) continue;
+    TrainWorkload w{name, ops, 100};
+    double best = 1e300;
+    size_t best_i = 0;
+    for (size_t p = 0; p < statics.size(); ++p) {
+      SimResult r = RunStatic(w, statics[p].second.compaction, dial, &statics[p].second);
+      const double cost = r.Cost(dial.wear, dial.read, dial.space);
+      sums[p] += cost;
+      if (cost < best) best = cost, best_i = p;
+    }
+    auto t = std::chrono::steady_clock::now();
+    RolloutResult r = Rollout(ConfigFor(w, dial), model, dial, ops, ro);
+    sum_best += best;
+    sum_model += r.model_cost;
+    sum_rollout += r.rollout_cost;
+    std::printf("%-46s %-22s %8.2f %8.2f %+7.1f%% %8.2f %+8.1f%% %4d/%-4d %7d %7.0f\n", name.c_str(),
+                statics[best_i].first.c_str(), best, r.model_cost, 100 * (r.model_cost / best - 1),
+                r.rollout_cost, 100 * (r.rollout_cost / best - 1), r.changed, r.decisions, r.trials,
+                Seconds(t));
+    std::printf("%-46s rollout: wa %.2f reads %.2f sa %.2f; %d of the changes to wait\n", "",
+                r.rollout.WriteAmp(), r.rollout.ReadCost(), r.rollout.SpaceAmp(), r.changed_to_wait);
+    if (args.Has("verbose")) {
+      for (const RolloutChange& c : r.changes) {
+        std::printf("%-46s   decision %d at %.3f s: model %s -> %s (run cost %.3f)\n", "", c.decision,
+                    c.seconds, c.own.c_str(), c.kept.c_str(), c.cost_after);
+      }
+    }
+    std::fflush(stdout);
+  }
+  const double best_single = *std::min_element(sums.begin(), sums.end());
+  std::printf("summed: best single static %.2f, per-workload best static %.2f, model %.2f (%+.1f%%), "
+              "rollout %.2f (%+.1f%% vs the best single static)\n",
+              best_single, sum_best, sum_model, 100 * (sum_model / best_single - 1), sum_rollout,
+              100 * (sum_rollout / best_single - 1));
+  return 0;
+}
+
 }  // namespace
 }  // namespace firn::trainer
 
@@ -913,7 +982,10 @@ int main(int argc, char** argv) {
                  "                           --threshold T --gain G --kw K --wear-feature F\n"
                  "                           --wear-threshold T --ks K --space-feature F\n"
                  "                           --space-threshold T] [--objective DIAL]\n"
-                 "       firn-trainer graft [--model FILE] --ablate\n");
+                 "       firn-trainer graft [--model FILE] --ablate\n"
+                 "       firn-trainer oracle [--model FILE] [--scale S] [--alternatives K]\n"
+                 "                           [--threads T] [--workload S] [--objective DIAL]\n"
+                 "                           [--verbose]\n");
     return 1;
   }
   std::string cmd = argv[1];
@@ -926,6 +998,7 @@ int main(int argc, char** argv) {
   if (cmd == "export") return Export(args, command);
   if (cmd == "migrate") return Migrate(args);
   if (cmd == "graft") return Graft(args);
+  if (cmd == "oracle") return Oracle(args);
   std::fprintf(stderr, "unknown command '%s'\n", cmd.c_str());
   return 1;
 }

@@ -1,0 +1,107 @@
+// Tests of the trainer's look-ahead oracle (tools/trainer/rollout.h).
+#include <memory>
+#include <vector>
+
+#include "compaction/picker.h"
+#include "doctest/doctest.h"
+#include "policy/learned_picker.h"
+#include "policy/model.h"
+#include "tools/trainer/rollout.h"
+#include "tools/trainer/sim.h"
+#include "tools/trainer/workload.h"
+
+namespace firn::trainer {
+namespace {
+
+std::vector<Op> SmallWorkload(PhaseKind kind, uint64_t seed, uint64_t ops) {
+  WorkloadSpec s;
+  s.name = PhaseKindName(kind);
+  s.seed = seed;
+  s.keyspace = 3000;
+  s.value_size = 100;
+  PhaseSpec p;
+  p.kind = kind;
+  p.ops = ops;
+  s.phases = {p};
+  std::unique_ptr<Workload> w = NewWorkload(s);
+  std::vector<Op> out;
+  Op op;
+  while (w->Next(&op)) out.push_back(op);
+  return out;
+}
+
+SimConfig SmallConfig() {
+  SimConfig c;
+  c.options = BaseOptions();
+  c.options.memtable_bytes = 64u << 10;
+  c.options.sst_target_bytes = 64u << 10;
+  return c;
+}
+
+std::shared_ptr<const PolicyModel> BuiltInModel() {
+  std::shared_ptr<const PolicyModel> model;
+  REQUIRE(DefaultPolicyModel(&model).ok());
+  return model;
+}
+
+double ModelAloneCost(const SimConfig& c, const std::vector<Op>& ops) {
+  const ObjectiveDial dial;
+  std::unique_ptr<CompactionPicker> p = NewLearnedPicker(c.options, BuiltInModel(), dial);
+  return Simulate(c, p.get(), ops).Cost(dial.wear, dial.read, dial.space);
+}
+
+}  // namespace
+
+TEST_CASE("TheRolloutStartsFromTheModelsOwnRunAndIsNeverCostlier") {
+  // With no decision branched, the scripted picker must decide exactly as
+  // the learned picker does; every branch can then only keep a cheaper run.
+  const SimConfig c = SmallConfig();
+  const std::vector<Op> ops = SmallWorkload(PhaseKind::kUniform, 5, 20000);
+  const double alone = ModelAloneCost(c, ops);
+  RolloutOptions none;
+  none.max_decisions = 0;
+  RolloutResult r0 = Rollout(c, BuiltInModel(), ObjectiveDial{}, ops, none);
+  CHECK(r0.model_cost == alone);
+  CHECK(r0.rollout_cost == alone);
+  CHECK(r0.trials == 1);
+  CHECK(r0.changed == 0);
+
+  RolloutResult r = Rollout(c, BuiltInModel(), ObjectiveDial{}, ops, RolloutOptions{});
+  INFO("model " << r.model_cost << " rollout " << r.rollout_cost << ", changed " << r.changed
+                << " of " << r.decisions);
+  CHECK(r.model_cost == alone);
+  CHECK(r.rollout_cost <= r.model_cost);
+  CHECK(r.branched > 0);
+  // The kept run's figures are the cost it was kept for.
+  CHECK(r.rollout.Cost(2, 1, 1) == doctest::Approx(r.rollout_cost));
+}
+
+TEST_CASE("TheRolloutFindsACheaperRunByChangingSomeOfTheModelsDecisions") {
+  const SimConfig c = SmallConfig();
+  const std::vector<Op> ops = SmallWorkload(PhaseKind::kUniform, 5, 20000);
+  RolloutOptions o;
+  o.alternatives = 8;
+  RolloutResult r = Rollout(c, BuiltInModel(), ObjectiveDial{}, ops, o);
+  INFO("model " << r.model_cost << " rollout " << r.rollout_cost << ", changed " << r.changed
+                << " of " << r.decisions);
+  CHECK(r.rollout_cost < r.model_cost);
+  CHECK(r.changed > 0);
+  CHECK(r.changed <= r.branched);
+}
+
+TEST_CASE("TheRolloutIsTheSameOnOneThreadAsOnTwo") {
+  const SimConfig c = SmallConfig();
+  const std::vector<Op> ops = SmallWorkload(PhaseKind::kDeleteHeavy, 8, 15000);
+  RolloutOptions one, two;
+  one.threads = 1;
+  two.threads = 2;
+  one.alternatives = two.alternatives = 4;
+  RolloutResult a = Rollout(c, BuiltInModel(), ObjectiveDial{}, ops, one);
+  RolloutResult b = Rollout(c, BuiltInModel(), ObjectiveDial{}, ops, two);
+  CHECK(a.rollout_cost == b.rollout_cost);
+  CHECK(a.changed == b.changed);
+  CHECK(a.trials == b.trials);
+  CHECK(a.rollout.DeviceBytes() == b.rollout.DeviceBytes());
+}
+
+}  // namespace firn::trainer

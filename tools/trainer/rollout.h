@@ -1,0 +1,65 @@
+// tools/trainer/rollout.h: a look-ahead oracle for the learned policy, in
+// the simulator (docs/policy.md, "How much a policy could still gain").
+//
+// Rollout (policy improvement by simulation): at each decision of a
+// workload, in order, try the model's own choice and its next-best
+// candidates (and wait), play each to the end of the workload with the
+// model deciding every later decision, and keep the choice whose whole run
+// costs least under the dial. The simulator is deterministic, so a run is
+// fixed by its list of choices; the kept run is never worse than the
+// model's own, and the gap measures what per-decision changes to the model
+// could still gain on that workload. It knows the future, so it is a yard
+// stick, not a policy the engine could run.
+// Thread safety: Rollout runs its trials on `threads` threads; the model is
+// shared read-only.
+#ifndef FIRN_TOOLS_TRAINER_ROLLOUT_H_
+#define FIRN_TOOLS_TRAINER_ROLLOUT_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "policy/features.h"
+#include "policy/model.h"
+#include "tools/trainer/sim.h"
+#include "tools/trainer/workload.h"
+
+namespace firn::trainer {
+
+struct RolloutOptions {
+  // Candidates tried at a decision besides the model's choice: wait and
+  // the `alternatives` best-scored others.
+  int alternatives = 2;
+  int threads = 2;
+  // Stop branching after this many decisions (the rest are the model's).
+  int max_decisions = 1 << 30;
+};
+
+// A decision of the kept run where it left the model's choice.
+struct RolloutChange {
+  int decision = 0;       // index among the run's decisions
+  double seconds = 0;     // modeled time
+  std::string own;        // the model's choice there ("wait" or the reason)
+  std::string kept;       // the kept choice
+  double cost_after = 0;  // the whole run's cost once this change was kept
+};
+
+struct RolloutResult {
+  double model_cost = 0;    // the model alone
+  double rollout_cost = 0;  // the kept run
+  SimResult rollout;        // the kept run's figures
+  int decisions = 0;        // decisions of the kept run
+  int branched = 0;         // decisions where more than one choice was tried
+  int changed = 0;          // decisions where the kept choice is not the model's
+  int changed_to_wait = 0;  // ... of which to wait
+  int trials = 0;           // simulator runs
+  std::vector<RolloutChange> changes;  // in decision order
+};
+
+RolloutResult Rollout(const SimConfig& config, std::shared_ptr<const PolicyModel> model,
+                      const ObjectiveDial& dial, const std::vector<Op>& ops,
+                      const RolloutOptions& options);
+
+}  // namespace firn::trainer
+
+#endif  // FIRN_TOOLS_TRAINER_ROLLOUT_H_
