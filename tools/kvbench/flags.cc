@@ -113,6 +113,9 @@ bool ParseFlags(int argc, char** argv, Flags* f, bool* help, std::string* error)
       size(&f->seed);
     } else if (name == "series_points") {
       size(&f->series_points);
+    } else if (name == "timer_check") {
+      size(&f->timer_check);
+      ok = ok && n <= 1000000;
     } else if (name == "sync") {
       ok = ParseBool(value, &f->config.sync);
     } else if (name == "live_scan") {
@@ -191,6 +194,9 @@ const char* FlagsHelp() {
          "  --keep_db             leave the databases in place\n"
          "  --use_existing        run on the databases a --keep_db run left\n"
          "  --seed=N --series_points=N\n"
+         "  --timer_check=N       before the engines run, time N sleeps of 250 us and\n"
+         "                        print how late this machine wakes a thread (2000;\n"
+         "                        0 = off)\n"
          "\nworkloads:\n";
 }
 

@@ -35,6 +35,7 @@ struct Flags {
   std::string db_dir = "/tmp/kvbench";
   std::string out_dir;             // results.{json,csv}, table.txt, plots
   std::string from_json;           // re-render a results.json, run nothing
+  int timer_check = 2000;          // 250 us sleeps timed before the run; 0 = off
   EngineConfig config;             // spec is set per child
 
   // Child only (set by the driver).

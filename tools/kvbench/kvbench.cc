@@ -24,6 +24,7 @@
 #include "flags.h"
 #include "report.h"
 #include "runner.h"
+#include "timer_check.h"
 #include "workloads.h"
 
 namespace kvbench {
@@ -147,9 +148,12 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "kvbench: %s is not a kvbench results.json\n", flags.from_json.c_str());
       return 2;
     }
-    std::printf("%s", FormatTable(doc["engines"]).c_str());
+    // Older results.json files have no "timer_check": no line, null below.
+    const json timer_check = doc.value("timer_check", json());
+    std::printf("%s%s", FormatTimerCheck(timer_check).c_str(), FormatTable(doc["engines"]).c_str());
     if (!flags.out_dir.empty() &&
-        !WriteReport(doc["engines"], doc.value("command", std::string()), flags.out_dir, flags.plots, &error)) {
+        !WriteReport(doc["engines"], doc.value("command", std::string()), timer_check,
+                     flags.out_dir, flags.plots, &error)) {
       std::fprintf(stderr, "kvbench: %s\n", error.c_str());
       return 1;
     }
@@ -158,6 +162,8 @@ int main(int argc, char** argv) {
 
   std::string command = "kvbench";
   for (int i = 1; i < argc; ++i) command += std::string(" ") + argv[i];
+  // Before any child starts, so no engine competes with the sleeps.
+  const json timer_check = MeasureTimerCheck(flags.timer_check);
   json results = json::array();
   bool ok = true;
   for (const std::string& spec : flags.engines) {
@@ -168,8 +174,9 @@ int main(int argc, char** argv) {
     }
     results.push_back(std::move(engine));
   }
-  std::printf("%s", FormatTable(results).c_str());
-  if (!flags.out_dir.empty() && !WriteReport(results, command, flags.out_dir, flags.plots, &error)) {
+  std::printf("%s%s", FormatTimerCheck(timer_check).c_str(), FormatTable(results).c_str());
+  if (!flags.out_dir.empty() &&
+      !WriteReport(results, command, timer_check, flags.out_dir, flags.plots, &error)) {
     std::fprintf(stderr, "kvbench: %s\n", error.c_str());
     return 1;
   }

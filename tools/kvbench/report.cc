@@ -8,6 +8,8 @@
 #include <set>
 #include <vector>
 
+#include "timer_check.h"
+
 namespace kvbench {
 
 using nlohmann::json;
@@ -270,14 +272,16 @@ bool WritePlots(const json& results, const std::string& dir, std::string* error)
 
 }  // namespace
 
-bool WriteReport(const json& results, const std::string& command, const std::string& dir,
-                 bool plots, std::string* error) {
+bool WriteReport(const json& results, const std::string& command, const json& timer_check,
+                 const std::string& dir, bool plots, std::string* error) {
   std::error_code ec;
   std::filesystem::create_directories(dir + "/plots", ec);
   json doc = {{"command", command}, {"engines", results}};
+  if (timer_check.is_object()) doc["timer_check"] = timer_check;
   if (!WriteFile(dir + "/results.json", doc.dump(1) + "\n", error)) return false;
   if (!WriteFile(dir + "/results.csv", FormatCsv(results), error)) return false;
-  if (!WriteFile(dir + "/table.txt", command + "\n\n" + FormatTable(results), error)) return false;
+  const std::string table = command + "\n\n" + FormatTimerCheck(timer_check) + FormatTable(results);
+  if (!WriteFile(dir + "/table.txt", table, error)) return false;
   if (!plots) return true;
   if (!WritePlots(results, dir + "/plots", error)) return false;
   std::string cmd = "cd '" + dir + "/plots' && gnuplot plots.gp";

@@ -15,10 +15,14 @@ namespace kvbench {
 std::string FormatTable(const nlohmann::json& results);
 std::string FormatCsv(const nlohmann::json& results);
 // Writes results.json, results.csv, table.txt and, if `plots`, the gnuplot
-// data, scripts and SVGs under dir/plots. Returns false with *error if a
-// file cannot be written; a missing or failing gnuplot is only a warning.
+// data, scripts and SVGs under dir/plots. `timer_check` is the driver's
+// MeasureTimerCheck() object (timer_check.h), or null: it goes into
+// results.json as "timer_check" and as its line above table.txt's table.
+// Returns false with *error if a file cannot be written; a missing or
+// failing gnuplot is only a warning.
 bool WriteReport(const nlohmann::json& results, const std::string& meta_command,
-                 const std::string& dir, bool plots, std::string* error);
+                 const nlohmann::json& timer_check, const std::string& dir, bool plots,
+                 std::string* error);
 
 }  // namespace kvbench
 
