@@ -6,37 +6,13 @@
 #include "doctest/doctest.h"
 #include "policy/learned_picker.h"
 #include "policy/model.h"
+#include "tests/unit/small_sim.h"
 #include "tools/trainer/rollout.h"
 #include "tools/trainer/sim.h"
 #include "tools/trainer/workload.h"
 
 namespace firn::trainer {
 namespace {
-
-std::vector<Op> SmallWorkload(PhaseKind kind, uint64_t seed, uint64_t ops) {
-  WorkloadSpec s;
-  s.name = PhaseKindName(kind);
-  s.seed = seed;
-  s.keyspace = 3000;
-  s.value_size = 100;
-  PhaseSpec p;
-  p.kind = kind;
-  p.ops = ops;
-  s.phases = {p};
-  std::unique_ptr<Workload> w = NewWorkload(s);
-  std::vector<Op> out;
-  Op op;
-  while (w->Next(&op)) out.push_back(op);
-  return out;
-}
-
-SimConfig SmallConfig() {
-  SimConfig c;
-  c.options = BaseOptions();
-  c.options.memtable_bytes = 64u << 10;
-  c.options.sst_target_bytes = 64u << 10;
-  return c;
-}
 
 std::shared_ptr<const PolicyModel> BuiltInModel() {
   std::shared_ptr<const PolicyModel> model;
@@ -55,8 +31,8 @@ double ModelAloneCost(const SimConfig& c, const std::vector<Op>& ops) {
 TEST_CASE("TheRolloutStartsFromTheModelsOwnRunAndIsNeverCostlier") {
   // With no decision branched, the scripted picker must decide exactly as
   // the learned picker does; every branch can then only keep a cheaper run.
-  const SimConfig c = SmallConfig();
-  const std::vector<Op> ops = SmallWorkload(PhaseKind::kUniform, 5, 20000);
+  const SimConfig c = SmallConfig(CompactionStyle::kTiered);
+  const std::vector<Op> ops = Materialize(SmallSpec(PhaseKind::kUniform, 5, 20000));
   const double alone = ModelAloneCost(c, ops);
   RolloutOptions none;
   none.max_decisions = 0;
@@ -77,8 +53,8 @@ TEST_CASE("TheRolloutStartsFromTheModelsOwnRunAndIsNeverCostlier") {
 }
 
 TEST_CASE("TheRolloutFindsACheaperRunByChangingSomeOfTheModelsDecisions") {
-  const SimConfig c = SmallConfig();
-  const std::vector<Op> ops = SmallWorkload(PhaseKind::kUniform, 5, 20000);
+  const SimConfig c = SmallConfig(CompactionStyle::kTiered);
+  const std::vector<Op> ops = Materialize(SmallSpec(PhaseKind::kUniform, 5, 20000));
   RolloutOptions o;
   o.alternatives = 8;
   RolloutResult r = Rollout(c, BuiltInModel(), ObjectiveDial{}, ops, o);
@@ -90,8 +66,8 @@ TEST_CASE("TheRolloutFindsACheaperRunByChangingSomeOfTheModelsDecisions") {
 }
 
 TEST_CASE("TheRolloutIsTheSameOnOneThreadAsOnTwo") {
-  const SimConfig c = SmallConfig();
-  const std::vector<Op> ops = SmallWorkload(PhaseKind::kDeleteHeavy, 8, 15000);
+  const SimConfig c = SmallConfig(CompactionStyle::kTiered);
+  const std::vector<Op> ops = Materialize(SmallSpec(PhaseKind::kDeleteHeavy, 8, 15000));
   RolloutOptions one, two;
   one.threads = 1;
   two.threads = 2;

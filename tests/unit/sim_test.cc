@@ -13,35 +13,13 @@
 #include "policy/model.h"
 #include "policy/trace.h"
 #include "port/env.h"
+#include "tests/unit/small_sim.h"
 #include "tools/trainer/quantize.h"
 #include "tools/trainer/sim.h"
 #include "tools/trainer/workload.h"
 
 namespace firn::trainer {
 namespace {
-
-WorkloadSpec SmallSpec(PhaseKind kind, uint64_t seed, uint64_t ops) {
-  WorkloadSpec s;
-  s.name = PhaseKindName(kind);
-  s.seed = seed;
-  s.keyspace = 3000;
-  s.value_size = 100;
-  PhaseSpec p;
-  p.kind = kind;
-  p.ops = ops;
-  s.phases = {p};
-  return s;
-}
-
-SimConfig SmallConfig(CompactionStyle style) {
-  SimConfig c;
-  c.options = BaseOptions();
-  c.options.memtable_bytes = 64u << 10;
-  c.options.sst_target_bytes = 64u << 10;
-  c.options.leveled_base_bytes = 256u << 10;
-  c.options.compaction = style;
-  return c;
-}
 
 std::unique_ptr<CompactionPicker> PickerFor(const Options& o) {
   return o.compaction == CompactionStyle::kLeveled ? NewLeveledPicker(o) : NewTieredPicker(o);

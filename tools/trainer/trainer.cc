@@ -5,6 +5,7 @@
 //                      [--generations G] [--population P] [--threads T]
 //                      [--scale S] [--trace FILE [--trace-only]]
 //                      [--start builtin|MODEL_FILE] [--suites N] [--dial-checks N]
+//                      [--freeze-gates] [--max-step S] [--default-dial]
 //   firn-trainer export --model FILE --inc FILE
 //   firn-trainer migrate --model SCHEMA1_FILE --out FILE
 //   firn-trainer validate [--scale S] [--quick]
@@ -252,6 +253,33 @@ Status LoadModelArg(const Args& args, const char* key, std::shared_ptr<const Pol
   return s;
 }
 
+// The dial gates (docs/policy.md, "The dial gates"): designed hidden
+// units that make the objective dial steer, written over units that an
+// ablation (`graft --ablate`) shows change no decision.
+// The read gate, first-layer unit `k`: fires when the dial weights read
+// above wear (features 0 and 1 are 8 x the weights), the workload scans
+// (feature 9, the scan rate) and the tree holds many runs (feature 4),
+// never for "wait" (optionally more for candidates that reduce runs,
+// candidate feature 12). Second-layer unit `m` passes it to the score.
+struct DialGates {
+  int k = 2, m = 0;
+  float dial = 7, scan = 2, tree_runs = 1, run_reduction = 0, threshold = 380;
+  float gain = 0.5f;  // the score weight, times the largest of that row
+  // The wear gate (off when wear_feature < 0): first-layer unit kw fires
+  // for candidates with candidate feature `wear_feature` (15: a trivial
+  // move, which rewrites nothing) when the dial weights wear above read +
+  // space, through the same second-layer unit m.
+  int kw = 9, wear_feature = 15;
+  float wear_threshold = 180;
+  // The space gate (off when space_feature < 0): first-layer unit ks, the
+  // same for candidate feature `space_feature` (12: the candidate's run
+  // reduction, 16 per run) when the dial weights space above wear + read.
+  int ks = 14, space_feature = 12;
+  float space_threshold = 200;
+};
+
+void FreezeDialGates(const std::vector<int>& shape, const DialGates& gate, std::vector<float>* stdev);
+
 int Train(const Args& args, const std::string& command) {
   const uint64_t seed = static_cast<uint64_t>(args.Num("seed", 1));
   const std::string out = args.Get("out", "model.bin");
@@ -351,6 +379,7 @@ int Train(const Args& args, const std::string& command) {
   }
   std::vector<float> mean = start;
   std::vector<float> stdev = InitialStd(shape);
+  if (args.Has("freeze-gates")) FreezeDialGates(shape, DialGates{}, &stdev);
 
   // Fitness of a genome: mean over workloads of cost / best static cost,
   // each workload under the dial drawn for it this generation, plus a
@@ -391,14 +420,22 @@ int Train(const Args& args, const std::string& command) {
   // does, blurs the start genome's structure away in 673 dimensions.)
   std::vector<std::vector<float>> hall;  // every accepted parent
   Random rnd(seed * 7919 + 1);
-  double step = 1.0;
+  // --max-step below 1 fine-tunes a start model: smaller steps that stay
+  // near it. --default-dial scores every workload at the default dial only
+  // (the dial gates, kept by --freeze-gates, steer the others).
+  const double max_step = std::max(0.01, args.Num("max-step", 3.0));
+  const bool default_dial = args.Has("default-dial");
+  double step = std::min(1.0, max_step);
   int gen = 0;
   double gen_seconds = 0;
   for (; gen < max_gens; ++gen) {
     auto tg = std::chrono::steady_clock::now();
     if (Seconds(t0) + 1.5 * gen_seconds > minutes * 60 * 0.85) break;
     std::vector<int> dials(ws.size());
-    for (int& d : dials) d = rnd.Uniform(2) == 0 ? 0 : static_cast<int>(rnd.Uniform(kNumDials));
+    for (int& d : dials) {
+      d = rnd.Uniform(2) == 0 ? 0 : static_cast<int>(rnd.Uniform(kNumDials));
+      if (default_dial) d = 0;
+    }
     // A few workloads each generation also check that the dial steers.
     for (int k = 0; k < dial_checks && !dials.empty(); ++k) {
       dials[rnd.Uniform(static_cast<uint32_t>(dials.size()))] = kDialCheck;
@@ -426,9 +463,9 @@ int Train(const Args& args, const std::string& command) {
     if (improved) {
       mean = samples[best_child];
       hall.push_back(mean);
-      step = std::min(3.0, step * 1.3);
+      step = std::min(max_step, step * 1.3);
     } else {
-      step = std::max(0.1, step * 0.92);
+      step = std::max(std::min(0.1, max_step), step * 0.92);
     }
     double avg = 0;
     for (double f : fit) avg += f;
@@ -649,31 +686,6 @@ SuiteFigures RunSuite(const std::vector<TrainWorkload>& set, std::shared_ptr<con
   return f;
 }
 
-// The dial gates (docs/policy.md, "The dial gates"): designed hidden
-// units that make the objective dial steer, written over units that an
-// ablation (`graft --ablate`) shows change no decision.
-// The read gate, first-layer unit `k`: fires when the dial weights read
-// above wear (features 0 and 1 are 8 x the weights), the workload scans
-// (feature 9, the scan rate) and the tree holds many runs (feature 4),
-// never for "wait" (optionally more for candidates that reduce runs,
-// candidate feature 12). Second-layer unit `m` passes it to the score.
-struct DialGates {
-  int k = 2, m = 0;
-  float dial = 7, scan = 2, tree_runs = 1, run_reduction = 0, threshold = 380;
-  float gain = 0.5f;  // the score weight, times the largest of that row
-  // The wear gate (off when wear_feature < 0): first-layer unit kw fires
-  // for candidates with candidate feature `wear_feature` (15: a trivial
-  // move, which rewrites nothing) when the dial weights wear above read +
-  // space, through the same second-layer unit m.
-  int kw = 9, wear_feature = 15;
-  float wear_threshold = 180;
-  // The space gate (off when space_feature < 0): first-layer unit ks, the
-  // same for candidate feature `space_feature` (12: the candidate's run
-  // reduction, 16 per run) when the dial weights space above wear + read.
-  int ks = 14, space_feature = 12;
-  float space_threshold = 200;
-};
-
 void GraftDialGates(const std::vector<int>& shape, const DialGates& gate, std::vector<float>* genome) {
   GenomeRef r(shape, genome);
   const int C = kGlobalFeatures;
@@ -707,6 +719,27 @@ void GraftDialGates(const std::vector<int>& shape, const DialGates& gate, std::v
   float maxw = 0;
   for (int j = 0; j < r.hidden2(); ++j) maxw = std::max(maxw, std::fabs(r.w3(j)));
   r.w3(gate.m) = gate.gain * maxw;
+}
+
+// Sets to 0 the step size (`stdev`, a genome-shaped vector) of every
+// parameter of the dial gates (GraftDialGates: the gate units' rows and
+// their outgoing weights, the second-layer unit they feed and its output
+// weight) and of the first layer's weights on the rates (features 7-10,
+// see ZeroRateWeights), so that training from a gated model keeps them.
+void FreezeDialGates(const std::vector<int>& shape, const DialGates& gate, std::vector<float>* stdev) {
+  GenomeRef r(shape, stdev);
+  for (int unit : {gate.k, gate.kw, gate.ks}) {
+    if (unit < 0 || unit >= r.hidden1()) continue;
+    for (int i = 0; i < r.inputs(); ++i) r.w1(unit, i) = 0;
+    r.b1(unit) = 0;
+    for (int j = 0; j < r.hidden2(); ++j) r.w2(j, unit) = 0;
+  }
+  for (int i = 0; i < r.hidden1(); ++i) r.w2(gate.m, i) = 0;
+  r.b2(gate.m) = 0;
+  r.w3(gate.m) = 0;
+  for (int j = 0; j < r.hidden1(); ++j) {
+    for (int i = 7; i <= 10; ++i) r.w1(j, i) = 0;
+  }
 }
 
 // Zeroes the first-layer weights of global features 7-10 (the write, get
@@ -972,7 +1005,8 @@ int main(int argc, char** argv) {
                  "                          [--generations G] [--population P] [--threads T]\n"
                  "                          [--scale S] [--trace FILE [--trace-only]]\n"
                  "                          [--start builtin|MODEL_FILE] [--suites N]\n"
-                 "                          [--dial-checks N]\n"
+                 "                          [--dial-checks N] [--freeze-gates] [--max-step S]\n"
+                 "                          [--default-dial]\n"
                  "       firn-trainer export --model FILE --inc FILE\n"
                  "       firn-trainer migrate --model SCHEMA1_FILE --out FILE\n"
                  "       firn-trainer validate [--scale S] [--quick]\n"
