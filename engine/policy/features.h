@@ -54,6 +54,15 @@ struct PolicyLimits {
   uint64_t memtable_bytes = 4u << 20;  // the unit of byte and time features
 };
 
+// The limits a picker for `options` decides under.
+inline PolicyLimits PolicyLimitsFor(const Options& options) {
+  PolicyLimits l;
+  l.num_levels = options.num_levels;
+  l.max_runs_per_level = options.max_runs_per_level;
+  l.memtable_bytes = options.memtable_bytes;
+  return l;
+}
+
 // Enumerates candidate compactions of a tree (at most kMaxCandidates - 1,
 // plus "wait" first) and computes every feature.
 void BuildDecisionInput(const TreeShape& tree, const WorkloadStats& stats,

@@ -29,11 +29,7 @@ class LearnedPicker final : public CompactionPicker {
  public:
   LearnedPicker(const Options& options, std::shared_ptr<const PolicyModel> model,
                 const ObjectiveDial& dial)
-      : model_(std::move(model)), dial_(dial) {
-    limits_.num_levels = options.num_levels;
-    limits_.max_runs_per_level = options.max_runs_per_level;
-    limits_.memtable_bytes = options.memtable_bytes;
-  }
+      : model_(std::move(model)), dial_(dial), limits_(PolicyLimitsFor(options)) {}
 
   const char* Name() const override { return "learned"; }
 
@@ -85,7 +81,7 @@ class LearnedPicker final : public CompactionPicker {
 
   std::shared_ptr<const PolicyModel> model_;
   const ObjectiveDial dial_;
-  PolicyLimits limits_;
+  const PolicyLimits limits_;
   DecisionInput input_;  // reused: no allocation per decision once warm
   std::deque<std::string> decisions_;
 };

@@ -29,11 +29,8 @@ class ScriptedPicker final : public CompactionPicker {
  public:
   ScriptedPicker(const Options& options, std::shared_ptr<const PolicyModel> model,
                  const ObjectiveDial& dial, const std::vector<int>& script, int keep, RunTrace* trace)
-      : model_(std::move(model)), dial_(dial), script_(script), keep_(keep), trace_(trace) {
-    limits_.num_levels = options.num_levels;
-    limits_.max_runs_per_level = options.max_runs_per_level;
-    limits_.memtable_bytes = options.memtable_bytes;
-  }
+      : model_(std::move(model)), dial_(dial), script_(script), keep_(keep), trace_(trace),
+        limits_(PolicyLimitsFor(options)) {}
 
   const char* Name() const override { return "rollout"; }
 
@@ -72,7 +69,7 @@ class ScriptedPicker final : public CompactionPicker {
   const std::vector<int>& script_;
   const int keep_;
   RunTrace* const trace_;
-  PolicyLimits limits_;
+  const PolicyLimits limits_;
   DecisionInput input_;
 };
 

@@ -167,6 +167,25 @@ SimResult RunModel(const TrainWorkload& w, std::shared_ptr<const PolicyModel> mo
   return Simulate(c, p.get(), w.ops);
 }
 
+// The cost of each static setting (StaticSettings) on `w` at dial `d`.
+std::vector<double> StaticCosts(const TrainWorkload& w, const ObjectiveDial& d,
+                                const std::vector<std::pair<std::string, Options>>& statics) {
+  std::vector<double> costs;
+  for (const auto& st : statics) {
+    SimResult r = RunStatic(w, st.second.compaction, d, &st.second);
+    costs.push_back(r.Cost(d.wear, d.read, d.space));
+  }
+  return costs;
+}
+
+// Parses --objective into *dial (left as is without the flag).
+bool DialArg(const Args& args, ObjectiveDial* dial) {
+  if (!args.Has("objective")) return true;
+  Status s = ParseObjectiveDial(args.Get("objective", ""), dial);
+  if (!s.ok()) std::fprintf(stderr, "%s\n", s.ToString().c_str());
+  return s.ok();
+}
+
 // Named access to the parameters of a 3-layer genome (layout in
 // quantize.h): w1/b1 the first layer, w2/b2 the second, w3 the output
 // weights.
@@ -342,12 +361,8 @@ int Train(const Args& args, const std::string& command) {
     parallel_for(set.size() * kNumDials, [&](size_t k) {
       const size_t i = k / kNumDials;
       const int d = static_cast<int>(k % kNumDials);
-      double best_cost = 1e300;
-      for (const auto& st : statics) {
-        SimResult r = RunStatic(set[i], st.second.compaction, kDials[d], &st.second);
-        best_cost = std::min(best_cost, r.Cost(kDials[d].wear, kDials[d].read, kDials[d].space));
-      }
-      best_of[i][d] = std::max(1e-6, best_cost);
+      const std::vector<double> costs = StaticCosts(set[i], kDials[d], statics);
+      best_of[i][d] = std::max(1e-6, *std::min_element(costs.begin(), costs.end()));
     });
     return best_of;
   };
@@ -845,11 +860,7 @@ int Graft(const Args& args) {
     // Per workload at one dial: the model with rates zeroed against the
     // prepared genome.
     ObjectiveDial d;
-    s = ParseObjectiveDial(args.Get("objective", ""), &d);
-    if (!s.ok()) {
-      std::fprintf(stderr, "%s\n", s.ToString().c_str());
-      return 1;
-    }
+    if (!DialArg(args, &d)) return 1;
     std::vector<float> plain = start;
     if (!args.Has("keep-rates")) ZeroRateWeights(shape, &plain);
     std::shared_ptr<const PolicyModel> a = as_model(plain), b = as_model(genome);
@@ -889,13 +900,7 @@ int SimulateSuite(const Args& args) {
   std::printf("%-46s %-24s %8s %8s %8s %8s %8s\n", "workload", "picker", "wa", "reads", "sa", "cost",
               "sim s");
   ObjectiveDial dial = kDials[0];
-  if (args.Has("objective")) {
-    Status s = ParseObjectiveDial(args.Get("objective", ""), &dial);
-    if (!s.ok()) {
-      std::fprintf(stderr, "%s\n", s.ToString().c_str());
-      return 1;
-    }
-  }
+  if (!DialArg(args, &dial)) return 1;
   const std::vector<std::pair<std::string, Options>> statics = StaticSettings();
   std::vector<double> sums(statics.size() + 1, 0.0);
   double worst = 0;
@@ -930,14 +935,6 @@ int SimulateSuite(const Args& args) {
   return 0;
 }
 
-// Parses --objective into *dial (left as is without the flag).
-bool DialArg(const Args& args, ObjectiveDial* dial) {
-  if (!args.Has("objective")) return true;
-  Status s = ParseObjectiveDial(args.Get("objective", ""), dial);
-  if (!s.ok()) std::fprintf(stderr, "%s\n", s.ToString().c_str());
-  return s.ok();
-}
-
 int Oracle(const Args& args) {
   std::shared_ptr<const PolicyModel> model;
   Status ls = LoadModelArg(args, "model", &model);
@@ -959,14 +956,10 @@ int Oracle(const Args& args) {
   for (auto& [name, ops] : EvalWorkloads(args.Num("scale", 1.0))) {
     if (!only.empty() && name.find(only) == std::string::npos) continue;
     TrainWorkload w{name, ops, 100};
-    double best = 1e300;
-    size_t best_i = 0;
-    for (size_t p = 0; p < statics.size(); ++p) {
-      SimResult r = RunStatic(w, statics[p].second.compaction, dial, &statics[p].second);
-      const double cost = r.Cost(dial.wear, dial.read, dial.space);
-      sums[p] += cost;
-      if (cost < best) best = cost, best_i = p;
-    }
+    const std::vector<double> costs = StaticCosts(w, dial, statics);
+    for (size_t p = 0; p < statics.size(); ++p) sums[p] += costs[p];
+    const size_t best_i = static_cast<size_t>(std::min_element(costs.begin(), costs.end()) - costs.begin());
+    const double best = costs[best_i];
     auto t = std::chrono::steady_clock::now();
     RolloutResult r = Rollout(ConfigFor(w, dial), model, dial, ops, ro);
     sum_best += best;
