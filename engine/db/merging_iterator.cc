@@ -2,6 +2,7 @@
 #include "db/merging_iterator.h"
 
 #include <cassert>
+#include <cstdint>
 #include <memory>
 #include <utility>
 
@@ -16,8 +17,8 @@ int CompareKeys(std::string_view a, std::string_view b) {
   return CompareInternalKey(a, b);
 }
 
-// A child with its position cached, so the hot loops in FindSmallest /
-// FindLargest make no virtual calls.
+// A child with its position cached, so the hot loops (the loser tree,
+// FindLargest) make no virtual calls.
 // Invariant: after Update(), valid/key/failed reflect iter's position.
 struct Child {
   std::unique_ptr<Iterator> iter;
@@ -42,17 +43,24 @@ struct Child {
 // entry. In the forward direction every valid child is positioned at its
 // first entry after the current one in (key, child index) order, the
 // current child at the current entry; in the reverse direction, at its last
-// entry before the current one. In the forward direction with current_ not
-// null, runner_up_ is the least valid child other than current_ in (key,
-// child index) order, or null if there is none.
-// Hot path: forward Next. Runs of consecutive entries often come from one
-// child (most of a tree's data is in its largest run), so Next compares the
-// current child's new key with runner_up_ only, and scans the children
-// only when the current child changes.
+// entry before the current one.
+// In the forward direction the children are the leaves of a loser tree
+// (a tournament tree of leaves_ = the next power of two >= the number of
+// children leaves; leaf i is child i, leaves past the last child and
+// exhausted children lose to every valid child): loser_[node], for node in
+// [1, leaves_), is the child that lost the match at that node, i.e. the
+// winner of one of its two subtrees; winner_ is the overall winner, and
+// current_ is that child when it is valid.
+// Hot path: forward Next. Only the current child moves, so only the
+// matches on its leaf-to-root path are replayed: log2(leaves_) key
+// comparisons per entry (a linear scan would take one per child).
 class MergingIterator final : public Iterator {
  public:
   explicit MergingIterator(std::vector<Iterator*> children) : children_(children.size()) {
     for (size_t i = 0; i < children.size(); i++) children_[i].iter.reset(children[i]);
+    while (leaves_ < children_.size()) leaves_ *= 2;
+    loser_.assign(leaves_, 0);
+    winners_.assign(2 * leaves_, 0);
   }
 
   bool Valid() const override { return current_ != nullptr; }
@@ -62,7 +70,7 @@ class MergingIterator final : public Iterator {
       c.iter->SeekToFirst();
       c.Update();
     }
-    FindSmallest();
+    Rebuild();
     direction_ = kForward;
   }
 
@@ -80,7 +88,7 @@ class MergingIterator final : public Iterator {
       c.iter->Seek(target);
       c.Update();
     }
-    FindSmallest();
+    Rebuild();
     direction_ = kForward;
   }
 
@@ -103,23 +111,16 @@ class MergingIterator final : public Iterator {
       direction_ = kForward;
       current_->iter->Next();
       current_->Update();
-      FindSmallest();  // the other children moved: runner_up_ is stale
+      Rebuild();  // the other children moved: the tree is stale
       return;
     }
     current_->iter->Next();
     current_->Update();
     if (current_->failed) {
-      current_ = nullptr;  // as FindSmallest: the other children are not failed
+      current_ = nullptr;  // as Rebuild: the other children are not failed
       return;
     }
-    if (current_->valid && (runner_up_ == nullptr || Less(*current_, *runner_up_))) return;
-    if (runner_up_ == nullptr) {
-      current_ = nullptr;  // current_ was the last valid child
-      return;
-    }
-    // runner_up_ precedes every other child and current_'s new entry.
-    current_ = runner_up_;
-    runner_up_ = LeastExcept(current_);
+    Replay();
   }
 
   void Prev() override {
@@ -169,46 +170,52 @@ class MergingIterator final : public Iterator {
  private:
   enum Direction { kForward, kReverse };
 
-  // (key, child index) order. REQUIRES: a and b are valid.
-  bool Less(const Child& a, const Child& b) const {
-    const int r = CompareKeys(a.key, b.key);
-    return r < 0 || (r == 0 && &a < &b);
+  // Whether child a's entry precedes child b's in (key, child index) order,
+  // exhausted children and padding leaves (index >= children_.size())
+  // coming after every valid child. A strict total order on indices.
+  bool Precedes(uint32_t a, uint32_t b) const {
+    const bool a_valid = a < children_.size() && children_[a].valid;
+    const bool b_valid = b < children_.size() && children_[b].valid;
+    if (a_valid != b_valid) return a_valid;
+    if (!a_valid) return a < b;
+    const int r = CompareKeys(children_[a].key, children_[b].key);
+    return r < 0 || (r == 0 && a < b);
   }
 
-  // The least valid child other than `except` in (key, child index) order,
-  // or null.
-  Child* LeastExcept(const Child* except) {
-    Child* least = nullptr;
-    for (Child& c : children_) {
-      // Children are visited in index order: on equal keys the earlier wins.
-      if (&c != except && c.valid && (least == nullptr || CompareKeys(c.key, least->key) < 0)) {
-        least = &c;
-      }
-    }
-    return least;
-  }
-
-  // Sets current_ and runner_up_ (forward direction).
-  void FindSmallest() {
-    Child* smallest = nullptr;
-    Child* second = nullptr;
-    for (Child& c : children_) {
+  // Plays every match of the tree afresh (the children were all
+  // repositioned) and sets current_; invalid if any child failed.
+  void Rebuild() {
+    for (const Child& c : children_) {
       if (c.failed) {
         current_ = nullptr;
-        runner_up_ = nullptr;
         return;
       }
-      if (!c.valid) continue;
-      // Children are visited in index order: on equal keys the earlier wins.
-      if (smallest == nullptr || CompareKeys(c.key, smallest->key) < 0) {
-        second = smallest;
-        smallest = &c;
-      } else if (second == nullptr || CompareKeys(c.key, second->key) < 0) {
-        second = &c;
-      }
     }
-    current_ = smallest;
-    runner_up_ = second;
+    for (uint32_t i = 0; i < leaves_; i++) winners_[leaves_ + i] = i;
+    for (size_t node = leaves_ - 1; node >= 1; node--) {
+      const uint32_t a = winners_[2 * node];
+      const uint32_t b = winners_[2 * node + 1];
+      const bool a_wins = Precedes(a, b);
+      winners_[node] = a_wins ? a : b;
+      loser_[node] = a_wins ? b : a;
+    }
+    winner_ = winners_[1];  // leaves_ == 1: the leaf of child 0
+    SetCurrent();
+  }
+
+  // Replays the matches on the path of winner_, the one child that moved.
+  void Replay() {
+    uint32_t candidate = winner_;
+    for (size_t node = (leaves_ + candidate) / 2; node >= 1; node /= 2) {
+      if (Precedes(loser_[node], candidate)) std::swap(loser_[node], candidate);
+    }
+    winner_ = candidate;
+    SetCurrent();
+  }
+
+  void SetCurrent() {
+    current_ = winner_ < children_.size() && children_[winner_].valid ? &children_[winner_]
+                                                                      : nullptr;
   }
 
   void FindLargest() {
@@ -228,8 +235,12 @@ class MergingIterator final : public Iterator {
 
   std::vector<Child> children_;
   Child* current_ = nullptr;
-  Child* runner_up_ = nullptr;  // meaningful in the forward direction only
   Direction direction_ = kForward;
+  // The loser tree (forward direction only; see the class comment).
+  uint32_t leaves_ = 1;
+  std::vector<uint32_t> loser_;    // [1, leaves_) used
+  std::vector<uint32_t> winners_;  // Rebuild's scratch: winners of [1, 2 * leaves_)
+  uint32_t winner_ = 0;
 };
 
 }  // namespace

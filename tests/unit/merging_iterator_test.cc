@@ -251,6 +251,23 @@ TEST_CASE("RandomOpsMatchReferenceWithEqualKeysAcrossChildren") {
   }
 }
 
+// As many children as a tree with many runs and memtables: the loser tree
+// pads to a power of two (6..20 children: 8, 16 and 32 leaves, full and
+// partly padded), and equal keys across children still come in child
+// order.
+TEST_CASE("RandomOpsMatchReferenceWithManyChildren") {
+  for (uint64_t seed = 1; seed <= 150; seed++) {
+    CAPTURE(seed);
+    Random rnd(seed * 6151);
+    std::vector<Iterator*> children;
+    std::vector<RefEntry> ref_entries;
+    MakeChildren(&rnd, 6 + rnd.Uniform(15), rnd.OneIn(2), &children, &ref_entries);
+    Reference ref(std::move(ref_entries));
+    std::unique_ptr<Iterator> it(NewMergingIterator(children));
+    RunRandomOps(&rnd, it.get(), &ref, 300);
+  }
+}
+
 TEST_CASE("EqualKeysAreYieldedOncePerChildAcrossDirectionSwitches") {
   const std::string k = MakeInternalKey("k", 4, kTypeValue);
   std::vector<Iterator*> children;
@@ -323,9 +340,9 @@ class FailingIterator final : public Iterator {
 
 }  // namespace
 
-// Forward Next compares the current child with the runner-up only while
-// the current child keeps the least key: long runs from one child must
-// still hand over to the others at the right entry.
+// Forward Next replays only the current child's matches in the loser tree:
+// long runs from one child must still hand over to the others at the right
+// entry.
 TEST_CASE("SkewedChildrenWithLongRunsMatchReferenceForward") {
   for (uint64_t seed = 1; seed <= 100; seed++) {
     CAPTURE(seed);
