@@ -166,7 +166,7 @@ bool MakeResumePrefix(uint64_t number, uint32_t version, uint64_t start, std::st
   const uint64_t in_block = start % kBlockSize;
   if (in_block != 0 && in_block < kHeaderSize) return false;
   StringSink sink;
-  log::Writer writer(&sink, number, /*compress=*/version >= log::kLogFormatVersionEncoded);
+  log::Writer writer(&sink, number, version);
   constexpr size_t kHeaderRecordBytes = kHeaderSize + 8;
   // Padding records are zero bytes as stored: in version 2 that is a raw
   // record (encoding byte 0), so they take the same bytes in both versions.

@@ -10,10 +10,12 @@
 //   lognum   fixed32   low 32 bits of the log file's number (so a recycled
 //                      or stale block cannot be mistaken for this file's)
 // The first record of every log file is a kFull header record holding the
-// format magic and version (see format-wal.md). In a version-2 log every
-// later logical record begins with an encoding byte: kRawEncoding (the
-// payload follows) or kLZ4Encoding (varint32 uncompressed length, then one
-// LZ4 block holding the payload, decodable on its own).
+// format magic and version (see format-wal.md). In a version-2 or -3 log
+// every later logical record begins with an encoding byte: kRawEncoding
+// (the payload follows) or kLZ4Encoding (varint32 uncompressed length, then
+// one LZ4 block holding the payload, decodable on its own); in version 3
+// also kLZ4WindowedEncoding (the same, but the LZ4 block may refer to the
+// window: the payloads of the records since the last kLZ4Encoding record).
 #ifndef FIRN_WAL_LOG_FORMAT_H_
 #define FIRN_WAL_LOG_FORMAT_H_
 
@@ -35,18 +37,27 @@ constexpr uint32_t kHeaderSize = 4 + 2 + 1 + 4;
 
 constexpr uint32_t kLogMagic = 0x4C4E5246;  // "FRNL" little-endian
 // Versions: 1 = records stored as given; 2 = each record after the header
-// starts with an encoding byte. A writer writes the oldest version that
-// holds what it writes (1 unless it compresses), so files written without
-// compression stay readable by a firn that knows only version 1.
+// starts with an encoding byte, every record decodable on its own; 3 = as
+// 2, plus records compressed against the window of earlier records of the
+// same block. A writer writes the oldest version that holds what it writes
+// (1 unless it compresses), so files written without compression stay
+// readable by a firn that knows only version 1.
 constexpr uint32_t kLogFormatVersionPlain = 1;
 constexpr uint32_t kLogFormatVersionEncoded = 2;
-constexpr uint32_t kLogFormatVersion = kLogFormatVersionEncoded;  // newest known
+constexpr uint32_t kLogFormatVersionWindowed = 3;
+constexpr uint32_t kLogFormatVersion = kLogFormatVersionWindowed;  // newest known
 
-// First byte of each record of a version-2 log.
+// First byte of each record of a version-2 or -3 log.
 enum RecordEncoding : uint8_t {
-  kRawEncoding = 0,  // the payload follows as is
-  kLZ4Encoding = 1,  // varint32 payload length, then LZ4 block of the payload
+  kRawEncoding = 0,  // the payload follows as is; (v3) ends the window
+  kLZ4Encoding = 1,  // varint32 payload length, then LZ4 block of the payload;
+                     // (v3) the payload starts a new window
+  kLZ4WindowedEncoding = 2,  // (v3 only) as kLZ4Encoding, the LZ4 block
+                             // using the window as its dictionary; the
+                             // payload is appended to the window
 };
+// Most payload bytes a window holds (LZ4's longest match distance).
+constexpr uint32_t kWindowBytes = 64u << 10;
 // Largest payload stored LZ4-encoded: the writer stores larger ones raw, so
 // a reader rejects a stated length above it as damage instead of
 // allocating it. Batches of any size are still written (raw).

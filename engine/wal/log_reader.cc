@@ -189,11 +189,19 @@ const char* Reader::Decode(std::string_view stored, std::string_view* record) {
   if (stored.empty()) return "record without an encoding byte";
   const uint8_t encoding = static_cast<uint8_t>(stored[0]);
   stored.remove_prefix(1);
+  const bool windowed_log = version_ >= kLogFormatVersionWindowed;
   if (encoding == kRawEncoding) {
     *record = stored;
+    window_valid_ = false;  // version 3: a raw record ends the window
     return nullptr;
   }
-  if (encoding != kLZ4Encoding) return "unknown record encoding";
+  const bool windowed = encoding == kLZ4WindowedEncoding && windowed_log;
+  if (encoding != kLZ4Encoding && !windowed) return "unknown record encoding";
+  // Without the records its window holds, a windowed record cannot be
+  // decoded: decoding it against other bytes could yield a wrong payload
+  // that still parses, so it is damage. (Reading resumed after damage, by
+  // RepairDB, meets this until the next record that starts a window.)
+  if (windowed && !window_valid_) return "LZ4 record refers to earlier records that were not read";
 
   uint32_t length = 0;
   if (!GetVarint32(&stored, &length)) return "bad uncompressed length in LZ4 record";
@@ -203,13 +211,30 @@ const char* Reader::Decode(std::string_view stored, std::string_view* record) {
       stored.size() > static_cast<size_t>(LZ4_compressBound(static_cast<int>(length)))) {
     return "uncompressed length of LZ4 record out of bounds";
   }
+  if (windowed && window_.size() + length > kWindowBytes) {
+    return "LZ4 record overflows its window";  // the writer starts a new one first
+  }
   if (decoded_.size() < length) decoded_.resize(length);
-  const int got = LZ4_decompress_safe(stored.data(), decoded_.data(),
-                                      static_cast<int>(stored.size()), static_cast<int>(length));
+  const int got =
+      windowed ? LZ4_decompress_safe_usingDict(stored.data(), decoded_.data(),
+                                               static_cast<int>(stored.size()),
+                                               static_cast<int>(length), window_.data(),
+                                               static_cast<int>(window_.size()))
+               : LZ4_decompress_safe(stored.data(), decoded_.data(),
+                                     static_cast<int>(stored.size()), static_cast<int>(length));
   if (got < 0 || static_cast<uint32_t>(got) != length) {
     return "LZ4 record does not decode to its stated length";
   }
   *record = std::string_view(decoded_.data(), length);
+  if (windowed_log) {
+    // kLZ4Encoding starts a window (none if the payload is longer than a
+    // window can be); kLZ4WindowedEncoding extends it.
+    if (!windowed) {
+      window_.clear();
+      window_valid_ = length <= kWindowBytes;
+    }
+    if (window_valid_) window_.append(decoded_.data(), length);
+  }
   return nullptr;
 }
 

@@ -6,9 +6,10 @@
 // order, a record from another log number) ends reading: everything before
 // it is returned, nothing after it. Reader reports what it stopped on via
 // the Reporter so the DB can say where the log ended and why. In a
-// version-2 log each record is decoded (raw or LZ4) before it is returned;
-// a record whose fragments are intact but whose encoding does not decode is
-// damage like a checksum mismatch.
+// version-2 or -3 log each record is decoded (raw or LZ4; in version 3
+// possibly against the window of the records before it) before it is
+// returned; a record whose fragments are intact but whose encoding does not
+// decode is damage like a checksum mismatch.
 // Thread safety: none.
 #ifndef FIRN_WAL_LOG_READER_H_
 #define FIRN_WAL_LOG_READER_H_
@@ -64,7 +65,7 @@ class Reader {
   // LastRecordEnd() - record.size() is not its offset.)
   uint64_t LastRecordOffset() const { return last_record_offset_; }
   // The format version read by ReadHeader (0 before it, or for an empty
-  // log): kLogFormatVersionPlain or kLogFormatVersionEncoded.
+  // log): kLogFormatVersionPlain, ...Encoded or ...Windowed.
   uint32_t format_version() const { return version_; }
   // Non-OK if reading stopped on an I/O error (not on a damaged tail).
   Status status() const { return status_; }
@@ -127,6 +128,13 @@ class Reader {
   // Decompressed payloads; reused from record to record (freed after one
   // bigger than the retained size) so reading does not allocate per record.
   std::string decoded_;
+  // Version 3: the payloads of the records read since the last
+  // kLZ4Encoding record, which kLZ4WindowedEncoding records decode
+  // against. Invariant: window_valid_ only if every record since that one
+  // was read and decoded here, in order, and was kLZ4WindowedEncoding (so
+  // window_ holds exactly the writer's window, at most kWindowBytes).
+  std::string window_;
+  bool window_valid_ = false;
   Status status_;
   // The damaged spot that ended reading.
   uint64_t damage_offset_ = 0;

@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <cassert>
 #include <cstring>
+#include <new>
 
 #include "port/env.h"
 #include "util/coding.h"
@@ -36,9 +37,12 @@ constexpr size_t kRetainedBufferBytes = (1u << 20) + 64;
 }  // namespace
 
 Writer::Writer(WritableFile* dest, uint64_t log_number, bool compress)
-    : dest_(dest),
-      log_number_(log_number),
-      version_(compress ? kLogFormatVersionEncoded : kLogFormatVersionPlain) {}
+    : Writer(dest, log_number, compress ? kLogFormatVersionWindowed : kLogFormatVersionPlain) {}
+
+Writer::Writer(WritableFile* dest, uint64_t log_number, uint32_t format_version)
+    : dest_(dest), log_number_(log_number), version_(format_version) {
+  assert(version_ >= kLogFormatVersionPlain && version_ <= kLogFormatVersion);
+}
 
 void Writer::LZ4StreamDeleter::operator()(void* stream) const {
   LZ4_freeStream(static_cast<LZ4_stream_t*>(stream));
@@ -56,7 +60,8 @@ Status Writer::WriteHeader() {
 Status Writer::AddRecord(std::string_view payload) {
   if (version_ == kLogFormatVersionPlain) return AddLogicalRecord({}, payload);
   Status s;
-  const std::string_view encoded = Compress(payload);
+  const std::string_view encoded =
+      version_ >= kLogFormatVersionWindowed ? CompressWindowed(payload) : Compress(payload);
   if (!encoded.empty()) {
     s = AddLogicalRecord({}, encoded);
   } else {
@@ -66,11 +71,57 @@ Status Writer::AddRecord(std::string_view payload) {
   return s;
 }
 
-Status Writer::AddEncodedRecord(std::string_view record) { return AddLogicalRecord({}, record); }
+Status Writer::AddEncodedRecord(std::string_view record) {
+  window_used_ = 0;
+  return AddLogicalRecord({}, record);
+}
+
+uint64_t Writer::NextRecordBlock() const {
+  const uint64_t start =
+      kBlockSize - block_offset_ < kHeaderSize ? file_offset_ + (kBlockSize - block_offset_)
+                                               : file_offset_;
+  return start / kBlockSize;
+}
+
+std::string_view Writer::CompressWindowed(std::string_view payload) {
+  const size_t n = payload.size();
+  const uint64_t block = NextRecordBlock();
+  const bool extend = window_used_ > 0 && block == window_block_ && n <= kWindowBytes - window_used_;
+  if (!extend) window_used_ = 0;
+  // A record longer than the window is encoded on its own and starts no
+  // window (the reader keeps none either).
+  if (n > kWindowBytes) return Compress(payload);
+  if (window_ == nullptr) window_.reset(new (std::nothrow) char[kWindowBytes]);
+  if (lz4_ == nullptr) lz4_.reset(LZ4_createStream());
+  if (window_ == nullptr || lz4_ == nullptr) return {};  // out of memory: store it raw
+  // A new window starts with a fresh chain: its first record decodes alone.
+  if (!extend) LZ4_resetStream_fast(static_cast<LZ4_stream_t*>(lz4_.get()));
+  char* src = window_.get() + window_used_;
+  if (n != 0) std::memcpy(src, payload.data(), n);
+  const std::string_view encoded =
+      EncodeLZ4(extend ? kLZ4WindowedEncoding : kLZ4Encoding, src, n);
+  if (encoded.empty()) {
+    // Stored raw, which ends the window (and after a failed call the LZ4
+    // stream must be reset anyway).
+    window_used_ = 0;
+    return {};
+  }
+  if (!extend) window_block_ = block;
+  window_used_ += n;
+  return encoded;
+}
 
 std::string_view Writer::Compress(std::string_view payload) {
-  const size_t n = payload.size();
-  if (n > kMaxLZ4PayloadBytes) return {};
+  if (payload.size() > kMaxLZ4PayloadBytes) return {};
+  if (lz4_ == nullptr) lz4_.reset(LZ4_createStream());
+  if (lz4_ == nullptr) return {};  // out of memory: store it raw
+  // A fresh chain for every record (no dictionary: each decodes alone);
+  // the fast reset invalidates the old table entries instead of zeroing.
+  LZ4_resetStream_fast(static_cast<LZ4_stream_t*>(lz4_.get()));
+  return EncodeLZ4(kLZ4Encoding, payload.data(), payload.size());
+}
+
+std::string_view Writer::EncodeLZ4(uint8_t encoding, const char* src, size_t n) {
   const size_t lead = 1 + static_cast<size_t>(VarintLength(n));
   // Stored LZ4-encoded only if lead + LZ4 bytes < 1 + n (the raw record),
   // so LZ4 gets room for at most n + 1 - lead - 1 bytes of output; it gives
@@ -79,16 +130,10 @@ std::string_view Writer::Compress(std::string_view payload) {
   const size_t capacity = n - lead;
   if (buffer_.size() < lead + capacity) buffer_.resize(lead + capacity);
   char* p = buffer_.data();
-  p[0] = static_cast<char>(kLZ4Encoding);
+  p[0] = static_cast<char>(encoding);
   EncodeVarint32(p + 1, static_cast<uint32_t>(n));
-  if (lz4_ == nullptr) lz4_.reset(LZ4_createStream());
-  if (lz4_ == nullptr) return {};  // out of memory: store it raw
-  LZ4_stream_t* stream = static_cast<LZ4_stream_t*>(lz4_.get());
-  // A fresh chain for every record (no dictionary: each decodes alone);
-  // the fast reset invalidates the old table entries instead of zeroing.
-  LZ4_resetStream_fast(stream);
-  const int out = LZ4_compress_fast_continue(stream, payload.data(), p + lead, static_cast<int>(n),
-                                             static_cast<int>(capacity), 1);
+  const int out = LZ4_compress_fast_continue(static_cast<LZ4_stream_t*>(lz4_.get()), src, p + lead,
+                                             static_cast<int>(n), static_cast<int>(capacity), 1);
   if (out <= 0) return {};
   assert(lead + static_cast<size_t>(out) < 1 + n);
   return std::string_view(p, lead + static_cast<size_t>(out));

@@ -3,8 +3,9 @@
 // Each AddRecord writes one logical record, split into fragments across
 // 32 KiB blocks (log_format.h). The file's first record is a header written
 // by the constructor's caller through WriteHeader(). With compression on,
-// the log is format version 2 and each record is LZ4-compressed on its own
-// when that makes it smaller (docs/format-wal.md).
+// the log is format version 3: each record is LZ4-compressed when that makes
+// it smaller, against the window of the records before it that began in
+// the same 32 KiB block (docs/format-wal.md).
 // Thread safety: none; the DB serializes writers (group commit).
 #ifndef FIRN_WAL_LOG_WRITER_H_
 #define FIRN_WAL_LOG_WRITER_H_
@@ -29,6 +30,10 @@ class Writer {
   // (the WAL); false: format version 1, records stored as given (the
   // manifest; readable by every firn).
   Writer(WritableFile* dest, uint64_t log_number, bool compress = false);
+  // Writes the given format version (kLogFormatVersionPlain, ...Encoded or
+  // ...Windowed): for a header that must name an existing log's version
+  // (RepairDB) and for tests of older versions.
+  Writer(WritableFile* dest, uint64_t log_number, uint32_t format_version);
   Writer(const Writer&) = delete;
   Writer& operator=(const Writer&) = delete;
 
@@ -41,6 +46,8 @@ class Writer {
   // Appends `record` as one logical record exactly as given, without the
   // encoding AddRecord applies: in a version-2 log the caller supplies the
   // encoding byte (a record of zero bytes is a raw record of zero bytes).
+  // In a version-3 log the record ends the window, so the next AddRecord
+  // starts a new one.
   // For code that lays out records itself (RepairDB's resume prefix, tests
   // crafting damage). Same errors as AddRecord.
   Status AddEncodedRecord(std::string_view record);
@@ -48,8 +55,7 @@ class Writer {
   Status Sync();
   // Bytes handed to the file so far.
   uint64_t FileSize() const { return file_offset_; }
-  // The version WriteHeader writes (kLogFormatVersionPlain or
-  // kLogFormatVersionEncoded).
+  // The version WriteHeader writes.
   uint32_t format_version() const { return version_; }
 
  private:
@@ -61,6 +67,18 @@ class Writer {
   // block). Returns the encoded record, or an empty view when it would not
   // be smaller than the raw one (1 + payload.size() bytes).
   std::string_view Compress(std::string_view payload);
+  // Version 3: as Compress, but against the window when the record begins
+  // in the window's block and fits in it (kLZ4WindowedEncoding), otherwise
+  // starting a new window (kLZ4Encoding). An empty view (store raw) ends
+  // the window.
+  std::string_view CompressWindowed(std::string_view payload);
+  // LZ4-encodes window_[window_used_, +n) with lz4_ (continuing its
+  // stream) into buffer_ after `encoding` and the varint length; empty when
+  // that would not be smaller than the raw record.
+  std::string_view EncodeLZ4(uint8_t encoding, const char* src, size_t n);
+  // The block in which a record added now begins (after any block-tail
+  // padding).
+  uint64_t NextRecordBlock() const;
 
   WritableFile* dest_;
   uint64_t log_number_;
@@ -71,12 +89,23 @@ class Writer {
   // a record that needed more than kRetainedBufferBytes.
   std::string buffer_;
   // LZ4 state kept across records (16 KiB, created on the first record to
-  // compress), reset with LZ4_resetStream_fast before each one: records
-  // stay independent, without clearing the hash table every time.
+  // compress), reset with LZ4_resetStream_fast when a record must decode
+  // on its own (every record in version 2; a window's first in version 3),
+  // without clearing the hash table every time.
   struct LZ4StreamDeleter {
     void operator()(void* stream) const;
   };
   std::unique_ptr<void, LZ4StreamDeleter> lz4_;
+  // Version 3: the window (kWindowBytes, allocated on first use) holds the
+  // payloads of the records since the window's first, contiguous, as lz4_
+  // needs them for its back references. Invariant: window_used_ == 0 (no
+  // window: the next record starts one) or the window's first record was
+  // LZ4-encoded (kLZ4Encoding), every later one kLZ4WindowedEncoding, all
+  // beginning in block window_block_, and their payloads are
+  // window_[0, window_used_).
+  std::unique_ptr<char[]> window_;
+  size_t window_used_ = 0;
+  uint64_t window_block_ = 0;
 };
 
 }  // namespace log

@@ -161,29 +161,32 @@ CostModel Calibrate(const Options& o, uint32_t value_size) {
   }
   m.split_bytes = m.file_base + per_entry_a * static_cast<double>(split_entries);
   m.raw_entry = 16.0 + 3.0 + value_size;
-  // WAL records of one-put batches: each written by the engine's own
-  // log::Writer (docs/format-wal.md, version 2, compressed only when that
-  // is smaller) into a fresh counting file; the record's payload is what
-  // the writer added past the header record, less one fragment header.
+  // WAL records of one-put batches, written in a row by the engine's own
+  // log::Writer (docs/format-wal.md, version 3: compressed when that is
+  // smaller, against the window of the earlier records of the same block)
+  // into a counting file; a record's payload is what the writer added for
+  // it, less one fragment header. Records that cross a block boundary are
+  // not sampled (their bytes include a second header or padding).
   if (o.wal_compression) {
     ValueSource values(5);
     Random rnd(13);
-    for (int i = 0; i < 256; ++i) {
+    CountingFile file;
+    log::Writer writer(&file, 1, /*compress=*/true);
+    Status s = writer.WriteHeader();
+    for (int i = 0; s.ok() && i < 1024; ++i) {
       WriteBatch batch;
       batch.Put(EncodeKey(rnd.Uniform(1u << 20)), values.Get(value_size));
       WriteBatchInternal::SetSequence(&batch, 1000000 + static_cast<uint64_t>(i) * 37);
-      CountingFile file;
-      log::Writer writer(&file, 1, /*compress=*/true);
-      Status s = writer.WriteHeader();
       const uint64_t before = writer.FileSize();
-      if (s.ok()) s = writer.AddRecord(WriteBatchInternal::Contents(&batch));
+      s = writer.AddRecord(WriteBatchInternal::Contents(&batch));
       const uint64_t written = writer.FileSize() - before;
-      if (!s.ok() || written <= log::kHeaderSize || before + written > log::kBlockSize) {
-        m.wal_put_records.clear();  // unmeasurable (huge values): raw framing
-        break;
+      if (s.ok() && written > log::kHeaderSize &&
+          before / log::kBlockSize == (writer.FileSize() - 1) / log::kBlockSize) {
+        m.wal_put_records.push_back(static_cast<uint32_t>(written - log::kHeaderSize));
       }
-      m.wal_put_records.push_back(static_cast<uint32_t>(written - log::kHeaderSize));
     }
+    // None sampled (huge values: every record spans blocks): raw framing.
+    if (!s.ok() || m.wal_put_records.size() < 64) m.wal_put_records.clear();
   }
   std::lock_guard<std::mutex> l(mu);
   memo[key] = m;
