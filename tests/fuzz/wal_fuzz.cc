@@ -1,8 +1,9 @@
 // Fuzz target: the WAL reader (engine/wal/log_reader.h) and the write batch
 // decoder on each record it returns. Any input must read as a (possibly
 // empty) sequence of records or stop on damage; never crash, never loop.
-// Seeds: format version 1 (variants 0-3) and version 2 with LZ4-compressed
-// and raw records (variants 4-5), so the record decoder is fuzzed too.
+// Seeds: format version 1 (variants 0-3), version 3 with LZ4-compressed
+// (windowed) and raw records (variants 4-5) and version 2 (variant 6, each
+// record compressed alone), so the record decoders are fuzzed too.
 #include <memory>
 #include <string>
 
@@ -32,16 +33,19 @@ const std::string kLog = "/db/000007.log";
 
 std::vector<std::string> FuzzSeeds() {
   std::vector<std::string> seeds;
-  for (int variant = 0; variant < 6; ++variant) {
+  for (int variant = 0; variant < 7; ++variant) {
     std::unique_ptr<Env> env = NewMemEnv();
     std::unique_ptr<WritableFile> file;
     if (!env->CreateDir("/db").ok() || !env->NewWritableFile(kLog, &file).ok()) return seeds;
-    log::Writer writer(file.get(), 7, /*compress=*/variant >= 4);
+    const uint32_t version = variant < 4    ? log::kLogFormatVersionPlain
+                             : variant < 6  ? log::kLogFormatVersionWindowed
+                                            : log::kLogFormatVersionEncoded;
+    log::Writer writer(file.get(), 7, version);
     if (!writer.WriteHeader().ok()) return seeds;
     for (int r = 0; r < 3 + variant; ++r) {
       WriteBatch b;
       std::string value(variant == 3 ? 1500 : 10 * r, 'v');
-      if (variant == 5) {
+      if (variant >= 5) {
         // Compressible 2:1 (pseudo-random bytes written twice), except the
         // first record, too short to gain and stored raw.
         std::string half;
