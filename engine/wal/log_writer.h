@@ -24,6 +24,13 @@ namespace log {
 
 class Writer {
  public:
+  // Version 3: records up to this size are compressed against the window;
+  // longer ones alone, like version 2. A window pays for small records: a
+  // one-put batch of a 16-byte key and a 100-byte value (131 bytes) takes
+  // 13% fewer bytes against it, but a 1 KiB record only 2.5%, for about 70%
+  // more CPU than compressing it alone (LZ4 tries more match candidates).
+  static constexpr size_t kMaxWindowedRecordBytes = 512;
+
   // dest must be empty (offset 0) and outlive the Writer. log_number is the
   // file's number, mixed into each checksum. compress: write format
   // version 2 and store each record LZ4-compressed when that is smaller
@@ -67,15 +74,16 @@ class Writer {
   // block). Returns the encoded record, or an empty view when it would not
   // be smaller than the raw one (1 + payload.size() bytes).
   std::string_view Compress(std::string_view payload);
-  // Version 3: as Compress, but against the window when the record begins
-  // in the window's block and fits in it (kLZ4WindowedEncoding), otherwise
-  // starting a new window (kLZ4Encoding). An empty view (store raw) ends
-  // the window.
+  // Version 3: as Compress, but against the window when the record is small
+  // (kMaxWindowedRecordBytes), begins in the window's block and fits in it
+  // (kLZ4WindowedEncoding), otherwise starting a new window (kLZ4Encoding),
+  // or, for a long record, compressed alone, ending the window. An empty
+  // view (store raw) ends the window.
   std::string_view CompressWindowed(std::string_view payload);
-  // LZ4-encodes window_[window_used_, +n) with lz4_ (continuing its
-  // stream) into buffer_ after `encoding` and the varint length; empty when
-  // that would not be smaller than the raw record.
-  std::string_view EncodeLZ4(uint8_t encoding, const char* src, size_t n);
+  // LZ4-encodes src[0, n) with lz4_ (continuing its stream) into buffer_
+  // after `encoding` and the varint length; empty when that would not be
+  // smaller than the raw record.
+  std::string_view EncodeLZ4(uint8_t encoding, const char* src, size_t n, int acceleration);
   // The block in which a record added now begins (after any block-tail
   // padding).
   uint64_t NextRecordBlock() const;

@@ -1109,10 +1109,12 @@ TEST_CASE("WAL v3: records of one block share a window that starts anew in each 
 }
 
 TEST_CASE("WAL v3: a window holds at most 64 KiB of payload, then a new one starts") {
-  // 1000-byte records that compress 50:1: a block holds about 30 times
-  // more payload than a window may.
+  // 500-byte records that compress 20:1: a block holds about 10 times more
+  // payload than a window may.
   std::vector<std::string> records;
-  for (int i = 0; i < 400; i++) records.push_back(std::string(1000, static_cast<char>('a' + i % 3)));
+  for (int i = 0; i < 600; i++) {
+    records.push_back(std::string(Writer::kMaxWindowedRecordBytes - 12, static_cast<char>('a' + i % 3)));
+  }
   const std::string f = WriteLogVersion(records, nullptr, kLogFormatVersionWindowed);
   CheckReadsBack(f, records);
   const std::vector<RecordStart> starts = RecordStarts(f);
@@ -1138,7 +1140,10 @@ TEST_CASE("WAL v3: raw and incompressible records end the window; reading stays 
     switch (rnd.Uniform(6)) {
       case 0: records.push_back(RandomString(&rnd, rnd.Uniform(400))); break;  // raw
       case 1: records.push_back(""); break;
-      case 2: records.push_back(HalfCompressible(i, 70000 + rnd.Uniform(3000))); break;  // > window
+      case 2:  // longer than a windowed record may be, or than a window
+        records.push_back(HalfCompressible(i, rnd.OneIn(2) ? 70000 + rnd.Uniform(3000)
+                                                           : 513 + rnd.Uniform(1000)));
+        break;
       default: records.push_back(PutLikePayload(i)); break;
     }
   }
@@ -1148,10 +1153,14 @@ TEST_CASE("WAL v3: raw and incompressible records end the window; reading stays 
   REQUIRE(starts.size() == records.size());
   for (size_t i = 1; i < starts.size(); i++) {
     CAPTURE(i);
-    // After a raw record, or one too long for a window, a new window starts.
+    // After a raw record, or one too long for a window, a new window starts;
+    // long records are compressed alone.
     if (starts[i - 1].encoding == static_cast<char>(kRawEncoding) ||
-        records[i - 1].size() > kWindowBytes) {
+        records[i - 1].size() > Writer::kMaxWindowedRecordBytes) {
       CHECK(starts[i].encoding != static_cast<char>(kLZ4WindowedEncoding));
+    }
+    if (records[i].size() > Writer::kMaxWindowedRecordBytes) {
+      CHECK(starts[i].encoding == static_cast<char>(kLZ4Encoding));
     }
   }
 }
