@@ -114,6 +114,19 @@ class Env {
   // Opens the file for appending, creating it if missing.
   virtual Status NewAppendableFile(const std::string& fname,
                                    std::unique_ptr<WritableFile>* result) = 0;
+  // Creates a write-ahead log file, truncating any existing one: as
+  // NewWritableFile, with the same promises (an Append followed by Flush
+  // survives a process kill, Sync a power cut), but the Env may keep the
+  // file longer than the bytes appended until Close, zero-filled past them
+  // (a log reader takes zeros for a clean end, docs/format-wal.md). The
+  // POSIX Env on Linux writes logs through a shared memory mapping, so an
+  // Append is in the page cache at once and Flush makes no system call.
+  // The default calls NewWritableFile, so a wrapper that interposes on
+  // NewWritableFile sees log files too; a wrapper forwards NewLogFile to
+  // its target only on purpose.
+  virtual Status NewLogFile(const std::string& fname, std::unique_ptr<WritableFile>* result) {
+    return NewWritableFile(fname, result);
+  }
 
   virtual bool FileExists(const std::string& fname) = 0;
   // Names (not paths) of the entries in dir, without "." and "..".

@@ -13,6 +13,7 @@
 #endif
 #include <dirent.h>
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #ifdef __linux__
@@ -22,6 +23,7 @@
 #include <sys/types.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -290,6 +292,103 @@ class PosixWritableFile final : public WritableFile {
   char buf_[kWritableFileBufferSize];
 };
 
+#ifdef __linux__
+// A write-ahead log written through a shared memory mapping (Env::NewLogFile):
+// Append copies into the page cache, so it survives a process kill without
+// a system call, and Flush has nothing to do. The file grows by chunks of
+// kLogChunkBytes, each reserved with posix_fallocate before it is mapped,
+// so a full disk is the NoSpace error of the Append that needs the chunk,
+// never a SIGBUS at a page fault. Sync is fdatasync, which writes the pages
+// dirtied through the mapping like any other. Close unmaps the chunk and
+// truncates the file to the bytes appended; until then (and after a crash)
+// the bytes past them read as zeros.
+// Invariants: map_ is null or maps [map_offset_, map_offset_ + kLogChunkBytes)
+// of the file, which is at least that long; size_ = map_offset_ + map_pos_
+// when map_ is not null, the bytes appended so far.
+class PosixMmapLogFile final : public WritableFile {
+ public:
+  PosixMmapLogFile(std::string fname, int fd) : fname_(std::move(fname)), fd_(fd) {}
+  ~PosixMmapLogFile() override {
+    if (fd_ >= 0) Close().IgnoreError();
+  }
+
+  Status Append(std::string_view data) override {
+    if (fd_ < 0) return Status::IOError("append " + fname_, "file is closed");
+    while (!data.empty()) {
+      if (map_ == nullptr || map_pos_ == kLogChunkBytes) {
+        Status s = MapNextChunk();
+        if (!s.ok()) return s;
+      }
+      const size_t n = std::min<size_t>(data.size(), kLogChunkBytes - map_pos_);
+      std::memcpy(map_ + map_pos_, data.data(), n);
+      map_pos_ += n;
+      size_ += n;
+      data.remove_prefix(n);
+    }
+    return Status::OK();
+  }
+
+  // The bytes are in the page cache already.
+  Status Flush() override {
+    if (fd_ < 0) return Status::IOError("flush " + fname_, "file is closed");
+    return Status::OK();
+  }
+
+  Status Sync() override {
+    if (fd_ < 0) return Status::IOError("sync " + fname_, "file is closed");
+    return SyncFd(fd_, fname_);
+  }
+
+  Status Close() override {
+    if (fd_ < 0) return Status::OK();
+    Status s = Unmap();
+    if (::ftruncate(fd_, static_cast<off_t>(size_)) != 0 && s.ok()) {
+      s = PosixError("truncate " + fname_, errno);
+    }
+    if (::close(fd_) != 0 && s.ok()) s = PosixError("close " + fname_, errno);
+    fd_ = -1;
+    return s;
+  }
+
+ private:
+  // 256 KiB: a few hundred mmap calls per GiB of log, and at most this
+  // much of the log mapped (resident) at a time.
+  static constexpr size_t kLogChunkBytes = 256 * 1024;
+
+  Status Unmap() {
+    if (map_ == nullptr) return Status::OK();
+    const int rc = ::munmap(map_, kLogChunkBytes);
+    map_ = nullptr;
+    map_offset_ += kLogChunkBytes;
+    map_pos_ = 0;
+    return rc == 0 ? Status::OK() : PosixError("unmap " + fname_, errno);
+  }
+
+  Status MapNextChunk() {
+    Status s = Unmap();
+    if (!s.ok()) return s;
+    if (map_offset_ > kMaxOffset - kLogChunkBytes) {
+      return Status::IOError("append " + fname_, "file too large");
+    }
+    const int rc = ::posix_fallocate(fd_, static_cast<off_t>(map_offset_),
+                                     static_cast<off_t>(kLogChunkBytes));
+    if (rc != 0) return PosixError("allocate " + fname_, rc);
+    void* p = ::mmap(nullptr, kLogChunkBytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd_,
+                     static_cast<off_t>(map_offset_));
+    if (p == MAP_FAILED) return PosixError("map " + fname_, errno);
+    map_ = static_cast<char*>(p);
+    return Status::OK();
+  }
+
+  const std::string fname_;
+  int fd_;
+  char* map_ = nullptr;
+  uint64_t map_offset_ = 0;  // file offset of the mapped (or next) chunk
+  size_t map_pos_ = 0;       // bytes appended into the mapped chunk
+  uint64_t size_ = 0;        // bytes appended
+};
+#endif  // __linux__
+
 // fcntl locks belong to the process, so a second F_SETLK from the same
 // process succeeds; this table makes a second lock of the same path (as
 // spelled) in this process fail with Busy. Never destroyed, so a lock
@@ -363,6 +462,18 @@ class PosixEnv final : public Env {
   Status NewAppendableFile(const std::string& fname,
                            std::unique_ptr<WritableFile>* result) override {
     return OpenForWrite(fname, O_APPEND, result);
+  }
+
+  Status NewLogFile(const std::string& fname, std::unique_ptr<WritableFile>* result) override {
+#ifdef __linux__
+    result->reset();
+    int fd = ::open(fname.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) return PosixError("open " + fname, errno);
+    *result = std::make_unique<PosixMmapLogFile>(fname, fd);
+    return Status::OK();
+#else
+    return NewWritableFile(fname, result);
+#endif
   }
 
   bool FileExists(const std::string& fname) override {

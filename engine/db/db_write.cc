@@ -312,7 +312,7 @@ Status DBImpl::MakeRoomForWrite(bool force) {
 
 Status DBImpl::CreateLog(uint64_t number, NewLog* log) {
   std::string fname = LogFileName(dbname_, number);
-  Status s = env_->NewWritableFile(fname, &log->file);
+  Status s = env_->NewLogFile(fname, &log->file);
   if (s.ok()) {
     log->writer =
         std::make_unique<log::Writer>(log->file.get(), number, options_.wal_compression);

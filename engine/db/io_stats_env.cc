@@ -121,4 +121,13 @@ Status IOStatsEnv::NewAppendableFile(const std::string& f, std::unique_ptr<Writa
   return s;
 }
 
+Status IOStatsEnv::NewLogFile(const std::string& f, std::unique_ptr<WritableFile>* r) {
+  std::unique_ptr<WritableFile> base;
+  Status s = target()->NewLogFile(f, &base);
+  if (s.ok()) {
+    *r = std::make_unique<CountingWritableFile>(std::move(base), CounterFor(f), &counters_.syncs);
+  }
+  return s;
+}
+
 }  // namespace firn

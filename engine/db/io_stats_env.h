@@ -37,6 +37,8 @@ class IOStatsEnv final : public EnvWrapper {
                              std::unique_ptr<RandomAccessFile>* r) override;
   Status NewWritableFile(const std::string& f, std::unique_ptr<WritableFile>* r) override;
   Status NewAppendableFile(const std::string& f, std::unique_ptr<WritableFile>* r) override;
+  // Forwarded (the target's log files, memory-mapped on POSIX), counted.
+  Status NewLogFile(const std::string& f, std::unique_ptr<WritableFile>* r) override;
 
  private:
   std::atomic<uint64_t>* CounterFor(const std::string& fname);

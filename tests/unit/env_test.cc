@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -341,6 +342,82 @@ TEST_CASE("posix: flush hands buffered appends to the OS before close") {
   REQUIRE(f.env->GetFileSize(fname, &size).ok());
   CHECK(size == 6);
   CHECK(ReadAll(f.env, fname) == "record");
+}
+
+TEST_CASE_TEMPLATE("log files read back every appended byte after close", F, PosixFixture,
+                   MemFixture) {
+  F f;
+  const std::string fname = f.dir + "/000007.log";
+  // Appends across the POSIX log file's 256 KiB chunks, one larger than a
+  // chunk, and the tiny appends of log records.
+  const std::string data = Pattern(5 + 262144 + 600000 + 11 * 1000);
+  REQUIRE(WriteStringToFile(f.env, "old contents", fname, false).ok());
+  std::unique_ptr<WritableFile> w;
+  REQUIRE(f.env->NewLogFile(fname, &w).ok());  // truncates
+  size_t at = 0;
+  for (size_t n : {size_t{5}, size_t{262144}, size_t{600000}}) {
+    REQUIRE(w->Append(std::string_view(data).substr(at, n)).ok());
+    REQUIRE(w->Flush().ok());
+    at += n;
+  }
+  while (at < data.size()) {
+    REQUIRE(w->Append(std::string_view(data).substr(at, 11)).ok());
+    REQUIRE(w->Flush().ok());
+    at += 11;
+  }
+  REQUIRE(w->Sync().ok());
+  REQUIRE(w->Close().ok());
+  CHECK(w->Append("x").IsIOError());
+  uint64_t size = 0;
+  REQUIRE(f.env->GetFileSize(fname, &size).ok());
+  CHECK(size == data.size());  // no zero tail once closed
+  CHECK(ReadAll(f.env, fname) == data);
+}
+
+TEST_CASE("posix: a log file's appends are in the file at once, zeros after them") {
+  PosixFixture f;
+  const std::string fname = f.dir + "/000009.log";
+  std::unique_ptr<WritableFile> w;
+  REQUIRE(f.env->NewLogFile(fname, &w).ok());
+  const std::string data = Pattern(300000, 7);
+  REQUIRE(w->Append(data).ok());
+  REQUIRE(w->Flush().ok());
+  // Read through another descriptor while the file is open: every appended
+  // byte is there (a process kill now loses none), then zeros up to the
+  // reserved chunk's end.
+  const std::string seen = ReadAll(f.env, fname);
+  REQUIRE(seen.size() >= data.size());
+  CHECK(seen.substr(0, data.size()) == data);
+  CHECK(std::all_of(seen.begin() + static_cast<std::ptrdiff_t>(data.size()), seen.end(),
+                    [](char c) { return c == 0; }));
+  REQUIRE(w->Close().ok());
+  CHECK(ReadAll(f.env, fname) == data);
+}
+
+TEST_CASE("posix: a log file's appends survive the writing process's death") {
+  PosixFixture f;
+  const std::string fname = f.dir + "/000011.log";
+  const std::string data = Pattern(100000, 3);
+  const pid_t pid = ::fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    // The child appends, flushes and dies without closing or syncing.
+    std::unique_ptr<WritableFile> w;
+    if (!Env::Default()->NewLogFile(fname, &w).ok()) ::_exit(2);
+    for (size_t at = 0; at < data.size(); at += 100) {
+      if (!w->Append(std::string_view(data).substr(at, 100)).ok() || !w->Flush().ok()) ::_exit(3);
+    }
+    ::_exit(0);
+  }
+  int status = 0;
+  REQUIRE(::waitpid(pid, &status, 0) == pid);
+  REQUIRE(WIFEXITED(status));
+  REQUIRE(WEXITSTATUS(status) == 0);
+  const std::string seen = ReadAll(f.env, fname);
+  REQUIRE(seen.size() >= data.size());
+  CHECK(seen.substr(0, data.size()) == data);
+  CHECK(std::all_of(seen.begin() + static_cast<std::ptrdiff_t>(data.size()), seen.end(),
+                    [](char c) { return c == 0; }));
 }
 
 TEST_CASE("posix: files written with writeback every 4 KiB read back byte-identical") {
