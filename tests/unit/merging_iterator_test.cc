@@ -225,30 +225,38 @@ TEST_CASE("InterleavedChildrenMergeInInternalKeyOrder") {
   CHECK(it->value() == "c3");
 }
 
-TEST_CASE("RandomOpsMatchReferenceWithDistinctKeys") {
-  for (uint64_t seed = 1; seed <= 300; seed++) {
+// For each of `seeds` seeds (Random(seed * seed_factor)): children of
+// MakeChildren with the count and distinctness `shape` draws, then `ops`
+// random operations checked against the reference.
+template <typename Shape>
+void CheckRandomMerges(uint64_t seeds, uint64_t seed_factor, int ops, Shape shape) {
+  for (uint64_t seed = 1; seed <= seeds; seed++) {
     CAPTURE(seed);
-    Random rnd(seed);
+    Random rnd(seed * seed_factor);
+    size_t num_children = 0;
+    bool distinct = false;
+    shape(&rnd, &num_children, &distinct);
     std::vector<Iterator*> children;
     std::vector<RefEntry> ref_entries;
-    MakeChildren(&rnd, rnd.Uniform(6), true, &children, &ref_entries);
+    MakeChildren(&rnd, num_children, distinct, &children, &ref_entries);
     Reference ref(std::move(ref_entries));
     std::unique_ptr<Iterator> it(NewMergingIterator(children));
-    RunRandomOps(&rnd, it.get(), &ref, 200);
+    RunRandomOps(&rnd, it.get(), &ref, ops);
   }
 }
 
+TEST_CASE("RandomOpsMatchReferenceWithDistinctKeys") {
+  CheckRandomMerges(300, 1, 200, [](Random* rnd, size_t* n, bool* distinct) {
+    *n = rnd->Uniform(6);
+    *distinct = true;
+  });
+}
+
 TEST_CASE("RandomOpsMatchReferenceWithEqualKeysAcrossChildren") {
-  for (uint64_t seed = 1; seed <= 300; seed++) {
-    CAPTURE(seed);
-    Random rnd(seed * 7919);
-    std::vector<Iterator*> children;
-    std::vector<RefEntry> ref_entries;
-    MakeChildren(&rnd, 2 + rnd.Uniform(4), false, &children, &ref_entries);
-    Reference ref(std::move(ref_entries));
-    std::unique_ptr<Iterator> it(NewMergingIterator(children));
-    RunRandomOps(&rnd, it.get(), &ref, 200);
-  }
+  CheckRandomMerges(300, 7919, 200, [](Random* rnd, size_t* n, bool* distinct) {
+    *n = 2 + rnd->Uniform(4);
+    *distinct = false;
+  });
 }
 
 // As many children as a tree with many runs and memtables: the loser tree
@@ -256,16 +264,10 @@ TEST_CASE("RandomOpsMatchReferenceWithEqualKeysAcrossChildren") {
 // partly padded), and equal keys across children still come in child
 // order.
 TEST_CASE("RandomOpsMatchReferenceWithManyChildren") {
-  for (uint64_t seed = 1; seed <= 150; seed++) {
-    CAPTURE(seed);
-    Random rnd(seed * 6151);
-    std::vector<Iterator*> children;
-    std::vector<RefEntry> ref_entries;
-    MakeChildren(&rnd, 6 + rnd.Uniform(15), rnd.OneIn(2), &children, &ref_entries);
-    Reference ref(std::move(ref_entries));
-    std::unique_ptr<Iterator> it(NewMergingIterator(children));
-    RunRandomOps(&rnd, it.get(), &ref, 300);
-  }
+  CheckRandomMerges(150, 6151, 300, [](Random* rnd, size_t* n, bool* distinct) {
+    *n = 6 + rnd->Uniform(15);
+    *distinct = rnd->OneIn(2);
+  });
 }
 
 TEST_CASE("EqualKeysAreYieldedOncePerChildAcrossDirectionSwitches") {
