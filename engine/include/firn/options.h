@@ -73,10 +73,11 @@ struct Options {
   int bloom_bits_per_key = 10;
   // Block compression: "lz4" or "none".
   CompressionType compression = CompressionType::kLZ4;
-  // LZ4-compress each write-ahead log record when that makes it smaller
-  // (docs/format-wal.md, format version 2). Saves flash wear on
+  // LZ4-compress each write-ahead log record when that makes it smaller,
+  // small records against the records before them in their 32 KiB block
+  // (docs/format-wal.md, format version 3). Saves flash wear on
   // compressible values at a small CPU cost per write. Logs written either
-  // way are read whatever this is set to.
+  // way (and version-2 logs) are read whatever this is set to.
   bool wal_compression = true;
 
   // "learned", "tiered" or "leveled".
