@@ -4,7 +4,8 @@
 //
 // KernelParams holds one model's weights rearranged for SIMD at load time;
 // ScoreBlockAvx2 scores up to 16 candidates at once with one 16-bit lane
-// per candidate (x86-64 with AVX2, chosen at run time). The result is the
+// per candidate (x86-64 with AVX2, chosen at run time; not in the small
+// library, FIRN_SMALL, which scores on the portable path). The result is the
 // same integer as Int4Mlp::Score, bit for bit; policy_test checks it.
 // Thread safety: KernelParams is immutable after it is built.
 #ifndef FIRN_POLICY_INT4_KERNEL_H_

@@ -9,7 +9,9 @@
 
 #include <cstring>
 
-#if defined(__x86_64__) && defined(__GNUC__)
+// Not in the small library (-Dsmall=true defines FIRN_SMALL): the AVX2
+// kernel and the CPU feature detection it needs take about 6 KB of code.
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(FIRN_SMALL)
 #include <immintrin.h>
 #define FIRN_KERNEL_AVX2 1
 #endif
