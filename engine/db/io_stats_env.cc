@@ -103,31 +103,31 @@ Status IOStatsEnv::NewRandomAccessFile(const std::string& f,
   return s;
 }
 
-Status IOStatsEnv::NewWritableFile(const std::string& f, std::unique_ptr<WritableFile>* r) {
-  std::unique_ptr<WritableFile> base;
-  Status s = target()->NewWritableFile(f, &base);
+Status IOStatsEnv::CountWrites(const std::string& f, Status s,
+                               std::unique_ptr<WritableFile> base,
+                               std::unique_ptr<WritableFile>* r) {
   if (s.ok()) {
     *r = std::make_unique<CountingWritableFile>(std::move(base), CounterFor(f), &counters_.syncs);
   }
   return s;
+}
+
+Status IOStatsEnv::NewWritableFile(const std::string& f, std::unique_ptr<WritableFile>* r) {
+  std::unique_ptr<WritableFile> base;
+  Status s = target()->NewWritableFile(f, &base);
+  return CountWrites(f, std::move(s), std::move(base), r);
 }
 
 Status IOStatsEnv::NewAppendableFile(const std::string& f, std::unique_ptr<WritableFile>* r) {
   std::unique_ptr<WritableFile> base;
   Status s = target()->NewAppendableFile(f, &base);
-  if (s.ok()) {
-    *r = std::make_unique<CountingWritableFile>(std::move(base), CounterFor(f), &counters_.syncs);
-  }
-  return s;
+  return CountWrites(f, std::move(s), std::move(base), r);
 }
 
 Status IOStatsEnv::NewLogFile(const std::string& f, std::unique_ptr<WritableFile>* r) {
   std::unique_ptr<WritableFile> base;
   Status s = target()->NewLogFile(f, &base);
-  if (s.ok()) {
-    *r = std::make_unique<CountingWritableFile>(std::move(base), CounterFor(f), &counters_.syncs);
-  }
-  return s;
+  return CountWrites(f, std::move(s), std::move(base), r);
 }
 
 }  // namespace firn

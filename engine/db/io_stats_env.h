@@ -42,6 +42,10 @@ class IOStatsEnv final : public EnvWrapper {
 
  private:
   std::atomic<uint64_t>* CounterFor(const std::string& fname);
+  // If s is OK, *r = base wrapped so its writes and syncs are counted for
+  // f. Returns s.
+  Status CountWrites(const std::string& f, Status s, std::unique_ptr<WritableFile> base,
+                     std::unique_ptr<WritableFile>* r);
   IOCounters counters_;
 };
 

@@ -90,15 +90,15 @@ uint64_t Writer::NextRecordBlock() const {
 
 std::string_view Writer::CompressWindowed(std::string_view payload) {
   const size_t n = payload.size();
-  const uint64_t block = NextRecordBlock();
-  const bool extend = window_used_ > 0 && block == window_block_ && n <= kWindowBytes - window_used_;
-  if (!extend) window_used_ = 0;
   // A long record is encoded on its own (encoding 1); the next record starts
   // a new window.
   if (n > kMaxWindowedRecordBytes) {
     window_used_ = 0;
     return Compress(payload);
   }
+  const uint64_t block = NextRecordBlock();
+  const bool extend = window_used_ > 0 && block == window_block_ && n <= kWindowBytes - window_used_;
+  if (!extend) window_used_ = 0;
   if (window_ == nullptr) window_.reset(new (std::nothrow) char[kWindowBytes]);
   if (lz4_ == nullptr) lz4_.reset(LZ4_createStream());
   if (window_ == nullptr || lz4_ == nullptr) return {};  // out of memory: store it raw

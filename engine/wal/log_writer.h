@@ -33,7 +33,7 @@ class Writer {
 
   // dest must be empty (offset 0) and outlive the Writer. log_number is the
   // file's number, mixed into each checksum. compress: write format
-  // version 2 and store each record LZ4-compressed when that is smaller
+  // version 3 and store each record LZ4-compressed when that is smaller
   // (the WAL); false: format version 1, records stored as given (the
   // manifest; readable by every firn).
   Writer(WritableFile* dest, uint64_t log_number, bool compress = false);
