@@ -46,11 +46,13 @@ void WaitForQuiet(DB* db) {
 }  // namespace
 
 Status RunEngine(const Options& base, const std::vector<Op>& ops, const std::string& model_path,
-                 EngineResult* r) {
+                 EngineResult* r, bool inline_worker) {
   std::unique_ptr<Env> env = NewMemEnv();
   Options options = base;
   options.env = env.get();
   options.create_if_missing = true;
+  if (inline_worker) options.background = BackgroundMode::kNone;
+  constexpr uint64_t kUnbounded = uint64_t{1} << 40;  // Maintain budget: all pending work
   if (!model_path.empty()) {
     std::string bytes;
     Status s = ReadFileToString(Env::Default(), model_path, &bytes);
@@ -89,6 +91,7 @@ Status RunEngine(const Options& base, const std::vector<Op>& ops, const std::str
         double us = std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0)
                         .count();
         if (us > max_write) max_write = us;
+        if (s.ok() && inline_worker) s = db->Maintain(kUnbounded);
         auto it = live.find(op.key);
         if (it != live.end()) {
           logical -= 8 + it->second;
@@ -123,13 +126,19 @@ Status RunEngine(const Options& base, const std::vector<Op>& ops, const std::str
   r->max_write_micros = max_write;
   s = db->Flush();
   if (!s.ok()) return s;
-  WaitForQuiet(db.get());
+  if (inline_worker) {
+    s = db->Maintain(kUnbounded);
+    if (!s.ok()) return s;
+  } else {
+    WaitForQuiet(db.get());
+  }
   std::string json = Stats(db.get());
   r->gets = JsonField(json, "gets");
   r->user_bytes = JsonField(json, "user_bytes_written");
   r->device_bytes = JsonField(json, "device_bytes_written");
   r->wal_bytes = JsonField(json, "wal_bytes_written");
   r->sst_bytes = JsonField(json, "sst_bytes_written");
+  r->flush_bytes = JsonField(json, "flush_bytes_written");
   r->manifest_bytes = JsonField(json, "manifest_bytes_written");
   r->other_bytes = JsonField(json, "other_bytes_written");
   r->get_blocks = JsonField(json, "get_blocks_read");

@@ -20,6 +20,7 @@ struct EngineResult {
   uint64_t ops = 0, gets = 0, scans = 0;
   uint64_t user_bytes = 0, device_bytes = 0;
   uint64_t wal_bytes = 0, sst_bytes = 0, manifest_bytes = 0, other_bytes = 0;
+  uint64_t flush_bytes = 0;  // the part of sst_bytes that flushes wrote
   uint64_t get_blocks = 0, scan_blocks = 0;  // data blocks read by gets, by scans
   uint64_t compactions = 0, flushes = 0, trivial_moves = 0, guardrail_overrides = 0;
   uint64_t live_bytes = 0;        // file bytes at the end
@@ -76,8 +77,12 @@ struct EngineResult {
 // firn.stats.json; then compacts everything to measure the live data.
 // model_path, if not empty, is copied from the real file system into the
 // in-memory one and named by options.policy_model.
+// inline_worker: background = none, and DB::Maintain runs every pending
+// flush and compaction after each write (the simulator's
+// SimTiming::instant_compactions), so the run does not depend on the
+// machine's timing; otherwise the engine's own background thread.
 Status RunEngine(const Options& options, const std::vector<Op>& ops, const std::string& model_path,
-                 EngineResult* result);
+                 EngineResult* result, bool inline_worker = false);
 
 // Reads an integer field of firn.stats.json (0 if absent).
 uint64_t JsonField(const std::string& json, const std::string& name);

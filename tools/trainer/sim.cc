@@ -51,9 +51,9 @@ struct TableSample {
 };
 
 // Builds a table of n entries (keys spread like a 40,000-key space) and
-// returns its size.
+// returns its size; see in_put_order below.
 TableSample BuildTable(const Options& o, uint64_t n, uint32_t value_size, bool tombstones,
-                       uint64_t split_target) {
+                       uint64_t split_target, bool in_put_order) {
   TableOptions topts;
   topts.block_bytes = o.block_bytes;
   topts.bloom_bits_per_key = o.bloom_bits_per_key;
@@ -62,6 +62,17 @@ TableSample BuildTable(const Options& o, uint64_t n, uint32_t value_size, bool t
   TableBuilder builder(topts, &file);
   ValueSource values(11);
   Random rnd(5);
+  // in_put_order: each value follows the one put just before it, as
+  // sequential appends lay them out. Otherwise the values come in a
+  // random order, as a flush or merge of random puts lays them out (key
+  // order, not put order): shuffled from at least 8,192, so that two
+  // neighbours were put one after the other equally rarely at every
+  // table size.
+  std::vector<std::string> vals(tombstones ? 0 : in_put_order ? n : std::max<uint64_t>(n, 8192));
+  for (std::string& v : vals) v = std::string(values.Get(value_size));
+  if (!in_put_order) {
+    for (size_t i = vals.size(); i > 1; --i) std::swap(vals[i - 1], vals[rnd.Uniform(i)]);
+  }
   TableSample sample;
   uint64_t key = 1000;
   for (uint64_t i = 0; i < n; ++i) {
@@ -72,7 +83,7 @@ TableSample BuildTable(const Options& o, uint64_t n, uint32_t value_size, bool t
     }
     std::string ikey = MakeInternalKey(EncodeKey(key), 1000000 + rnd.Uniform(1000000),
                                        tombstones ? kTypeDeletion : kTypeValue);
-    builder.Add(ikey, tombstones ? std::string_view() : values.Get(value_size));
+    builder.Add(ikey, tombstones ? std::string_view() : std::string_view(vals[i]));
   }
   builder.Finish().IgnoreError();
   sample.bytes = builder.FileSize();
@@ -137,23 +148,35 @@ CostModel Calibrate(const Options& o, uint32_t value_size) {
     }
     m.mem_overhead = static_cast<double>(o.memtable_bytes) / static_cast<double>(n) - 8.0 - value_size;
     mem->Unref();
+    MemTable* dels = new MemTable();
+    dels->Ref();
+    n = 0;
+    while (dels->ApproximateMemoryUsage() < o.memtable_bytes) {
+      dels->Add(++n, kTypeDeletion, EncodeKey(rnd.Next64()), std::string_view());
+    }
+    m.mem_tombstone = static_cast<double>(o.memtable_bytes) / static_cast<double>(n);
+    dels->Unref();
   }
   // SST: two sizes of table for the per-entry and per-file bytes, a second
   // value size for the per-value-byte share, tombstones alone.
   const uint64_t n1 = 400, n2 = 2400;
   const uint32_t v2 = value_size + 64;
-  TableSample a1 = BuildTable(o, n1, value_size, false, 0);
-  TableSample a2 = BuildTable(o, n2, value_size, false, o.sst_target_bytes);
-  TableSample b2 = BuildTable(o, n2, v2, false, 0);
-  TableSample t1 = BuildTable(o, n1, 0, true, 0);
-  TableSample t2 = BuildTable(o, n2, 0, true, 0);
+  TableSample a1 = BuildTable(o, n1, value_size, false, 0, false);
+  TableSample a2 = BuildTable(o, n2, value_size, false, o.sst_target_bytes, false);
+  TableSample b2 = BuildTable(o, n2, v2, false, 0, false);
+  TableSample t1 = BuildTable(o, n1, 0, true, 0, false);
+  TableSample t2 = BuildTable(o, n2, 0, true, 0, false);
   double per_entry_a = static_cast<double>(a2.bytes - a1.bytes) / static_cast<double>(n2 - n1);
-  TableSample b1 = BuildTable(o, n1, v2, false, 0);
+  TableSample b1 = BuildTable(o, n1, v2, false, 0, false);
   double per_entry_b = static_cast<double>(b2.bytes - b1.bytes) / static_cast<double>(n2 - n1);
   m.value_byte = (per_entry_b - per_entry_a) / 64.0;
   m.value_entry = per_entry_a - m.value_byte * value_size;
   m.file_base = static_cast<double>(a1.bytes) - per_entry_a * static_cast<double>(n1);
   m.tombstone = static_cast<double>(t2.bytes - t1.bytes) / static_cast<double>(n2 - n1);
+  TableSample c1 = BuildTable(o, n1, value_size, false, 0, true);
+  TableSample c2 = BuildTable(o, n2, value_size, false, 0, true);
+  const double per_entry_c = static_cast<double>(c2.bytes - c1.bytes) / static_cast<double>(n2 - n1);
+  m.in_order_saving = std::max(0.0, per_entry_a - per_entry_c);
   uint64_t split_entries = a2.split_entries;
   if (split_entries == 0) {
     // The target lies beyond n2 entries: extrapolate.
@@ -232,8 +255,13 @@ void Simulator::AddWalRecord(size_t payload) {
   result_.wal_bytes += LogRecordBytes(payload, &wal_block_offset_);
 }
 
-double Simulator::EntryBytes(const Entry& e) const {
-  return e.tombstone ? cost_.tombstone : cost_.value_entry + cost_.value_byte * e.value_size;
+double Simulator::EntryBytes(const Entry& e, const Entry* prev) const {
+  if (e.tombstone) return cost_.tombstone;
+  double bytes = cost_.value_entry + cost_.value_byte * e.value_size;
+  // Put just after its neighbour in the file (an append): LZ4 finds
+  // more to share between the two (CostModel::in_order_saving).
+  if (prev != nullptr && !prev->tombstone && prev->seq + 1 == e.seq) bytes -= cost_.in_order_saving;
+  return bytes;
 }
 
 void Simulator::Apply(const Op& op) {
@@ -255,6 +283,7 @@ void Simulator::Apply(const Op& op) {
   }
   result_.ops++;
   if (busy_ && now_ >= busy_until_) MaybeFinishCompaction(false);
+  while (config_.timing.instant_compactions && busy_) MaybeFinishCompaction(true);
   if (now_ >= next_poll_) {
     next_poll_ = now_ + kIdlePollMicros;
     MaybeCompact();
@@ -290,7 +319,8 @@ void Simulator::Put(uint64_t key, uint32_t value_size, bool tombstone) {
   Entry e{key, ++last_seq_, value_size, tombstone};
   mem_index_[key] = mem_.size();
   mem_.push_back(e);
-  mem_bytes_ += static_cast<double>(klen + (tombstone ? 0 : value_size)) + cost_.mem_overhead;
+  mem_bytes_ += tombstone ? cost_.mem_tombstone
+                          : static_cast<double>(klen + value_size) + cost_.mem_overhead;
   result_.user_bytes += klen + (tombstone ? 0 : value_size);
   writes_++;
   last_write_ = now_;
@@ -298,17 +328,25 @@ void Simulator::Put(uint64_t key, uint32_t value_size, bool tombstone) {
     result_.deletes++;
     auto it = live_.find(key);
     if (it != live_.end()) {
-      live_value_bytes_ -= it->second;
+      live_value_bytes_ -= it->second.size;
+      live_in_order_ -= it->second.in_order ? 1 : 0;
       live_.erase(it);
       if (ordered_live_) live_order_.erase(key);
     }
   } else {
     result_.puts++;
-    auto [it, inserted] = live_.emplace(key, value_size);
+    const bool in_order = last_put_key_ + 1 == key && last_put_seq_ + 1 == e.seq;
+    last_put_key_ = key;
+    last_put_seq_ = e.seq;
+    auto [it, inserted] = live_.emplace(key, LiveValue{value_size, in_order});
     if (inserted && ordered_live_) live_order_.insert(key);
-    if (!inserted) live_value_bytes_ -= it->second;
-    it->second = value_size;
+    if (!inserted) {
+      live_value_bytes_ -= it->second.size;
+      live_in_order_ -= it->second.in_order ? 1 : 0;
+    }
+    it->second = LiveValue{value_size, in_order};
     live_value_bytes_ += value_size;
+    live_in_order_ += in_order ? 1 : 0;
   }
 }
 
@@ -400,7 +438,7 @@ void Simulator::WriteFiles(const Entries& entries, std::vector<FileMetaData>* ou
       if (bytes >= cost_.split_bytes && end > begin && entries[end].key != entries[end - 1].key) {
         break;
       }
-      bytes += EntryBytes(entries[end]);
+      bytes += EntryBytes(entries[end], end > begin ? &entries[end - 1] : nullptr);
       if (entries[end].tombstone) deletions++;
       ++end;
     }
@@ -471,7 +509,9 @@ void Simulator::Flush() {
     kept.push_back(e);
   }
   std::vector<FileMetaData> outputs;
+  const uint64_t sst_before = result_.sst_bytes;
   WriteFiles(kept, &outputs);
+  result_.flush_bytes += result_.sst_bytes - sst_before;
   VersionEdit edit;
   uint64_t run_id = next_run_++;
   for (const FileMetaData& f : outputs) edit.AddFile(0, run_id, f);
@@ -607,7 +647,8 @@ bool Simulator::RunCompaction(const CompactionRequest& request) {
   pending_output_run_ = c->output_run_id();
   pending_output_level_ = c->output_level();
   busy_ = true;
-  busy_until_ = now_ + io / config_.timing.compaction_bytes_per_micro;
+  busy_until_ =
+      now_ + (config_.timing.instant_compactions ? 0 : io / config_.timing.compaction_bytes_per_micro);
   return true;
 }
 
@@ -633,7 +674,8 @@ void Simulator::MaybeFinishCompaction(bool force) {
 
 double Simulator::LiveBytesEstimate() const {
   double bytes = static_cast<double>(live_.size()) * cost_.value_entry +
-                 live_value_bytes_ * cost_.value_byte;
+                 live_value_bytes_ * cost_.value_byte -
+                 static_cast<double>(live_in_order_) * cost_.in_order_saving;
   double files = std::ceil(bytes / cost_.split_bytes);
   return bytes + files * cost_.file_base;
 }

@@ -37,12 +37,20 @@ namespace firn::trainer {
 struct CostModel {
   // Memtable: an entry of key k and value v bytes takes k + v + mem_overhead.
   double mem_overhead = 40;
+  // A deletion (key, no value) takes mem_tombstone bytes in all.
+  double mem_tombstone = 48;
   // SST: a file of n values (total value bytes V) and t tombstones takes
-  // file_base + n * value_entry + V * value_byte + t * tombstone bytes.
+  // file_base + n * value_entry + V * value_byte + t * tombstone bytes,
+  // less in_order_saving for each value that follows, in the file, the
+  // value put just before it (sequential appends: LZ4 finds more to share
+  // between neighbouring values that were written one after the other
+  // than between values of random puts, which a flush or merge lays out
+  // in key order, not put order).
   double file_base = 200;
   double value_entry = 20;
   double value_byte = 0.55;
   double tombstone = 20;
+  double in_order_saving = 0;
   // OutputBuilder starts a new file once this many modeled bytes are in
   // the current one (its size estimate counts the open block uncompressed).
   double split_bytes = 256 << 10;
@@ -71,6 +79,12 @@ struct SimTiming {
   // engine flushes between compaction entries); the compaction's result
   // is installed when it ends, and only then is the picker asked again.
   double compaction_bytes_per_micro = 100;
+  // true: compactions take no modeled time; a chain of them (the picker
+  // asked again after each) ends within the operation that started it.
+  // This is the engine with background = none and DB::Maintain called
+  // after every write (`firn-trainer validate --inline`): decisions no
+  // longer depend on how fast the machine compacts.
+  bool instant_compactions = false;
   // Writes are delayed by `slowdown` once level 0 holds 2x
   // max_runs_per_level runs, and wait for the compaction at 3x.
   double slowdown = 250;  // kSlowdownMicros in engine/db/db_write.cc
@@ -92,6 +106,7 @@ struct SimResult {
   uint64_t ops = 0, puts = 0, deletes = 0, gets = 0, scans = 0;
   uint64_t user_bytes = 0;
   uint64_t wal_bytes = 0, sst_bytes = 0, manifest_bytes = 0, other_bytes = 0;
+  uint64_t flush_bytes = 0;  // the part of sst_bytes that flushes wrote
   uint64_t get_blocks = 0, scan_blocks = 0;
   uint64_t flushes = 0, compactions = 0, trivial_moves = 0;
   uint64_t picker_rejections = 0, guardrail_overrides = 0;
@@ -165,7 +180,8 @@ class Simulator {
   void ApplyEdit(VersionEdit* edit);
   // Cuts sorted, deduplicated entries into files; appends their metadata.
   void WriteFiles(const Entries& entries, std::vector<FileMetaData>* out);
-  double EntryBytes(const Entry& e) const;
+  // Bytes of entry e in a file, after `prev` (nullptr: first in file).
+  double EntryBytes(const Entry& e, const Entry* prev) const;
   WorkloadStats Stats();
   double LiveBytesEstimate() const;
   void SampleSpaceAmp();
@@ -182,9 +198,18 @@ class Simulator {
   double mem_bytes_ = 0;
   std::unordered_map<uint64_t, size_t> mem_index_;  // key -> newest in mem_
 
-  // Newest live value size per key (for the space amplification).
-  std::unordered_map<uint64_t, uint32_t> live_;
+  // Newest live value per key (for the space amplification): its size,
+  // and whether it was put right after a put of the key before it (so in
+  // the fully compacted data it follows the value written before it).
+  struct LiveValue {
+    uint32_t size;
+    bool in_order;
+  };
+  std::unordered_map<uint64_t, LiveValue> live_;
   double live_value_bytes_ = 0;
+  uint64_t live_in_order_ = 0;  // live_ values with in_order set
+  uint64_t last_put_key_ = ~uint64_t{0};
+  uint64_t last_put_seq_ = 0;
   // The keys of live_ in order, kept from the first scan on (a scan covers
   // `len` live keys, as the engine's does, not `len` key ids); empty and
   // unused while ordered_live_ is false.

@@ -8,7 +8,7 @@
 //                      [--freeze-gates] [--max-step S] [--default-dial]
 //   firn-trainer export --model FILE --inc FILE
 //   firn-trainer migrate --model SCHEMA1_FILE --out FILE
-//   firn-trainer validate [--scale S] [--quick]
+//   firn-trainer validate [--scale S] [--quick] [--inline] [--trace S]
 //   firn-trainer simulate [--scale S] [--model FILE] [--objective DIAL]
 //   firn-trainer graft [--model FILE] --out FILE [--no-gate] [--keep-rates]
 //                      [--k K --m M --dial W --scan W --tree-runs W --runs W --threshold T
@@ -24,7 +24,10 @@
 // own learned picker inside the simulator, so the shipped model is exactly
 // what was evaluated. Deterministic for a seed and thread count-independent.
 // validate: runs the evaluation suite in the simulator and in the real
-// engine with the tiered and leveled pickers and compares device bytes.
+// engine with the tiered and leveled pickers and compares device bytes
+// (--inline: the engine's worker run after every write and compactions
+// instant in the simulator, so timing plays no part; --trace S: only the
+// workloads named with S, printing every compaction on both sides).
 // simulate: the evaluation suite in the simulator, per picker.
 // graft: writes a model with its rate weights zeroed and the dial gates
 // grafted in (the built-in model, or a start for train) and shows it per
@@ -627,7 +630,46 @@ std::vector<std::pair<std::string, std::vector<Op>>> EvalWorkloads(double scale)
   return r;
 }
 
+// Wraps a picker and prints every compaction it asks for, with the tree's
+// runs per level (validate --trace: where the simulator and the engine
+// part ways).
+class TracingPicker : public CompactionPicker {
+ public:
+  TracingPicker(std::unique_ptr<CompactionPicker> inner, const char* who)
+      : inner_(std::move(inner)), who_(who) {}
+  const char* Name() const override { return inner_->Name(); }
+  bool Pick(const TreeShape& tree, const WorkloadStats& stats, CompactionRequest* request) override {
+    const bool go = inner_->Pick(tree, stats, request);
+    if (!go) return false;
+    std::string line;
+    char buf[96];
+    std::snprintf(buf, sizeof(buf), "%s #%d t=%.1fms user=%.2fMB runs", who_, ++count_,
+                  stats.now_micros / 1000.0, stats.user_bytes_written / 1048576.0);
+    line += buf;
+    for (const LevelShape& l : tree.levels) {
+      std::snprintf(buf, sizeof(buf), " %zu(%.2fMB)", l.runs.size(), l.bytes / 1048576.0);
+      line += buf;
+    }
+    line += " ->";
+    for (const CompactionInputRun& in : request->inputs) {
+      std::snprintf(buf, sizeof(buf), " L%d%s", in.level, in.file_numbers.empty() ? "" : "[f]");
+      line += buf;
+    }
+    std::snprintf(buf, sizeof(buf), " => L%d (%s)", request->output_level, request->reason.c_str());
+    line += buf;
+    std::printf("%s\n", line.c_str());
+    return true;
+  }
+
+ private:
+  std::unique_ptr<CompactionPicker> inner_;
+  const char* who_;
+  int count_ = 0;
+};
+
 int Validate(const Args& args) {
+  const std::string trace = args.Get("trace", "");
+  const bool inline_worker = args.Has("inline");
   const double scale = args.Has("quick") ? 0.3 : args.Num("scale", 1.0);
   auto t0 = std::chrono::steady_clock::now();
   std::printf("%-46s %-8s %10s %10s %8s   %s\n", "workload", "picker", "sim MB", "engine MB",
@@ -635,17 +677,23 @@ int Validate(const Args& args) {
   double worst = 0, sum_abs = 0;
   int count = 0;
   for (auto& [name, ops] : EvalWorkloads(scale)) {
+    if (!trace.empty() && name.find(trace) == std::string::npos) continue;
     for (CompactionStyle style : {CompactionStyle::kTiered, CompactionStyle::kLeveled}) {
       Options o = BaseOptions();
       o.compaction = style;
       SimConfig c;
       c.options = o;
       c.value_size = 100;
-      std::unique_ptr<CompactionPicker> p =
-          style == CompactionStyle::kLeveled ? NewLeveledPicker(o) : NewTieredPicker(o);
+      c.timing.instant_compactions = inline_worker;
+      auto new_picker = [&o, style] {
+        return style == CompactionStyle::kLeveled ? NewLeveledPicker(o) : NewTieredPicker(o);
+      };
+      std::unique_ptr<CompactionPicker> p = new_picker();
+      if (!trace.empty()) p = std::make_unique<TracingPicker>(std::move(p), "sim   ");
       SimResult sr = Simulate(c, p.get(), ops);
       EngineResult er;
-      Status s = RunEngine(o, ops, "", &er);
+      if (!trace.empty()) o.compaction_picker = std::make_shared<TracingPicker>(new_picker(), "engine");
+      Status s = RunEngine(o, ops, "", &er, inline_worker);
       if (!s.ok()) {
         std::fprintf(stderr, "%s: %s\n", name.c_str(), s.ToString().c_str());
         return 1;
@@ -668,6 +716,12 @@ int Validate(const Args& args) {
                   er.compact_all_seconds > 0
                       ? (er.live_bytes + er.compacted_bytes) / er.compact_all_seconds / 1e6
                       : 0.0);
+      if (!trace.empty()) {
+        std::printf("  flush MB sim %.3f engine %.3f; compaction MB sim %.3f engine %.3f\n",
+                    sr.flush_bytes / 1048576.0, er.flush_bytes / 1048576.0,
+                    (sr.sst_bytes - sr.flush_bytes) / 1048576.0,
+                    (er.sst_bytes - er.flush_bytes) / 1048576.0);
+      }
       std::fflush(stdout);
     }
   }
@@ -1002,7 +1056,7 @@ int main(int argc, char** argv) {
                  "                          [--default-dial]\n"
                  "       firn-trainer export --model FILE --inc FILE\n"
                  "       firn-trainer migrate --model SCHEMA1_FILE --out FILE\n"
-                 "       firn-trainer validate [--scale S] [--quick]\n"
+                 "       firn-trainer validate [--scale S] [--quick] [--inline] [--trace S]\n"
                  "       firn-trainer simulate [--scale S] [--model FILE] [--objective DIAL]\n"
                  "       firn-trainer graft [--model FILE] --out FILE [--no-gate] [--keep-rates]\n"
                  "                          [--k K --m M --dial W --scan W --tree-runs W --runs W\n"
