@@ -23,7 +23,7 @@ namespace firn::trainer {
 namespace {
 
 std::unique_ptr<CompactionPicker> PickerFor(const Options& o) {
-  return o.compaction == CompactionStyle::kLeveled ? NewLeveledPicker(o) : NewTieredPicker(o);
+  return NewCompactionPicker(o);
 }
 
 void CheckAgainstMap(Simulator* sim, const std::map<uint64_t, uint32_t>& model) {

@@ -158,8 +158,7 @@ SimResult RunStatic(const TrainWorkload& w, CompactionStyle style, const Objecti
   SimConfig c = ConfigFor(w, d);
   if (opts != nullptr) c.options = *opts;
   c.options.compaction = style;
-  std::unique_ptr<CompactionPicker> p =
-      style == CompactionStyle::kLeveled ? NewLeveledPicker(c.options) : NewTieredPicker(c.options);
+  std::unique_ptr<CompactionPicker> p = NewCompactionPicker(c.options);
   return Simulate(c, p.get(), w.ops);
 }
 
@@ -685,14 +684,13 @@ int Validate(const Args& args) {
       c.options = o;
       c.value_size = 100;
       c.timing.instant_compactions = inline_worker;
-      auto new_picker = [&o, style] {
-        return style == CompactionStyle::kLeveled ? NewLeveledPicker(o) : NewTieredPicker(o);
-      };
-      std::unique_ptr<CompactionPicker> p = new_picker();
+      std::unique_ptr<CompactionPicker> p = NewCompactionPicker(o);
       if (!trace.empty()) p = std::make_unique<TracingPicker>(std::move(p), "sim   ");
       SimResult sr = Simulate(c, p.get(), ops);
       EngineResult er;
-      if (!trace.empty()) o.compaction_picker = std::make_shared<TracingPicker>(new_picker(), "engine");
+      if (!trace.empty()) {
+        o.compaction_picker = std::make_shared<TracingPicker>(NewCompactionPicker(o), "engine");
+      }
       Status s = RunEngine(o, ops, "", &er, inline_worker);
       if (!s.ok()) {
         std::fprintf(stderr, "%s: %s\n", name.c_str(), s.ToString().c_str());
