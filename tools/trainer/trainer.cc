@@ -723,6 +723,10 @@ int Validate(const Args& args) {
       std::fflush(stdout);
     }
   }
+  if (count == 0) {
+    std::fprintf(stderr, "validate: no evaluation workload's name contains '%s'\n", trace.c_str());
+    return 1;
+  }
   std::printf("mean |error| %.1f%%, worst %.1f%% (%d runs, %.1f s)\n", 100 * sum_abs / count,
               100 * worst, count, Seconds(t0));
   return worst <= 0.15 ? 0 : 2;
