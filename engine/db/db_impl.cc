@@ -16,6 +16,7 @@
 #include "sst/block_cache.h"
 #include "version/version_set.h"
 #include "wal/log_format.h"
+#include "wal/log_probe.h"
 #include "wal/log_reader.h"
 #include "wal/log_writer.h"
 
@@ -218,10 +219,8 @@ Status DBImpl::Recover(VersionEdit* edit) {
         uint64_t number;
         FileType type;
         if (!ParseFileName(name, &number, &type)) continue;
-        uint64_t size = 0;
-        bool log_with_data = type == FileType::kLog &&
-                             env_->GetFileSize(dbname_ + "/" + name, &size).ok() &&
-                             size > log::kHeaderSize + 8;
+        bool log_with_data =
+            type == FileType::kLog && log::HoldsRecords(env_.get(), dbname_ + "/" + name);
         if (type == FileType::kTable || log_with_data) {
           return Status::Corruption(CurrentFileName(dbname_) + " is missing but " + name +
                                     " holds data; run repair");
@@ -271,16 +270,15 @@ Status DBImpl::Recover(VersionEdit* edit) {
   mem_first_log_ = 0;  // set by the first log that holds a record
   SequenceNumber max_sequence = versions_->LastSequence();
   // The log in use at the crash is the newest one holding more than its
-  // header (a log prepared ahead holds only the header). At most
+  // header (a log prepared ahead holds only the header; a mapped log is
+  // longer than what it holds, so its bytes are looked at). At most
   // kMaxUnsyncedSealedLogs sealed logs are unsynced at a time
   // (SealMemtableAndSwitchLog), the ones before the log in use, so only
   // that many + 1 newest logs holding records may have lost unsynced
   // pages, in any order.
   std::vector<uint64_t> with_records;
   for (uint64_t number : logs) {
-    uint64_t size = 0;
-    if (env_->GetFileSize(LogFileName(dbname_, number), &size).ok() &&
-        size > log::kHeaderSize + 8) {
+    if (log::HoldsRecords(env_.get(), LogFileName(dbname_, number))) {
       with_records.push_back(number);
     }
   }

@@ -22,6 +22,7 @@
 #include "sst/table.h"
 #include "version/version_set.h"
 #include "wal/log_format.h"
+#include "wal/log_probe.h"
 #include "wal/log_reader.h"
 
 namespace firn {
@@ -211,7 +212,7 @@ Status Verifier::Run() {
   // As DB::Open decides: a log prepared ahead holds only its header.
   uint64_t active_log = 0;
   for (uint64_t n : logs) {
-    if (SizeOf(LogFileName(path_, n)) > log::kHeaderSize + 8) active_log = n;
+    if (log::HoldsRecords(env_, LogFileName(path_, n))) active_log = n;
   }
   for (uint64_t n : logs) {
     if (!s.ok()) break;

@@ -13,6 +13,7 @@
 #include "util/hash.h"
 #include "util/random.h"
 #include "wal/log_format.h"
+#include "wal/log_probe.h"
 #include "wal/log_reader.h"
 #include "wal/log_writer.h"
 
@@ -198,6 +199,42 @@ constexpr uint64_t kHeaderRecordEnd = kHeaderSize + 8;
 
 TEST_CASE("WAL: header only log reads back no records") {
   CheckRoundTrip({});
+}
+
+// A mapped log is a whole reserved chunk long while it is open: its size
+// does not say whether it holds a record, its bytes do.
+TEST_CASE("WAL: HoldsRecords looks at the bytes after the header, not the size") {
+  std::unique_ptr<Env> env = NewMemEnv();
+  REQUIRE(env->CreateDir("/db").ok());
+  StringSink header_only;
+  {
+    Writer w(&header_only, kLogNumber, /*compress=*/true);
+    REQUIRE(w.WriteHeader().ok());
+  }
+  REQUIRE(header_only.contents.size() == kHeaderRecordEnd);
+  StringSink one_record;
+  {
+    Writer w(&one_record, kLogNumber, /*compress=*/true);
+    REQUIRE(w.WriteHeader().ok());
+    REQUIRE(w.AddRecord("payload").ok());
+  }
+  const std::string zeros(256 * 1024 - kHeaderRecordEnd, '\0');
+  auto holds = [&](const std::string& contents) {
+    REQUIRE(WriteStringToFile(env.get(), contents, "/db/000007.log", false).ok());
+    return HoldsRecords(env.get(), "/db/000007.log");
+  };
+  CHECK_FALSE(holds(""));
+  CHECK_FALSE(holds(header_only.contents));
+  CHECK_FALSE(holds(header_only.contents + zeros));  // a mapped log prepared ahead
+  CHECK(holds(one_record.contents));
+  CHECK(holds(one_record.contents + std::string(zeros.size() - 20, '\0')));
+  // Any non-zero byte counts, also far past the header (damage is data to
+  // recovery and repair, never an empty log).
+  std::string late = header_only.contents + zeros;
+  late[200000] = 1;
+  CHECK(holds(late));
+  // A file that cannot be read is taken to hold data.
+  CHECK(HoldsRecords(env.get(), "/db/000099.log"));
 }
 
 TEST_CASE("WAL: empty record round trips") {
