@@ -184,8 +184,19 @@ TEST_CASE("SimulatedFlushesWriteWhatTheEnginesFlushesWrite") {
     CHECK(sim.flushes <= engine.flushes + 1);
     const double ratio = static_cast<double>(sim.flush_bytes) / static_cast<double>(engine.flush_bytes);
     CAPTURE(ratio);
-    CHECK(ratio > 0.97);
-    CHECK(ratio < 1.03);
+    CHECK(ratio > 0.98);
+    CHECK(ratio < 1.02);
+    // The merges, where both sides made the same ones. A merged run holds
+    // a longer stretch of writes than a flush, so neighbouring entries
+    // differ more and cost more (CostModel::seq_extra, key_extra); without
+    // that spread model the simulator put time-series merges 4.6% and
+    // flushes 2.7% over the engine's, random ones 1.4% and 1.5% over.
+    REQUIRE(sim.compactions == engine.compactions);
+    const double merge_ratio = static_cast<double>(sim.sst_bytes - sim.flush_bytes) /
+                               static_cast<double>(engine.sst_bytes - engine.flush_bytes);
+    CAPTURE(merge_ratio);
+    CHECK(merge_ratio > 0.98);
+    CHECK(merge_ratio < 1.02);
   }
 }
 
@@ -325,6 +336,44 @@ SimResult RunSpec(const SimConfig& c, CompactionPicker* picker, const WorkloadSp
   while (w->Next(&op)) sim.Apply(op);
   sim.Finish();
   return sim.result();
+}
+
+// A picker that never compacts; keeps the user bytes written when it was
+// first asked (after the first flush).
+class FirstAskPicker final : public CompactionPicker {
+ public:
+  bool Pick(const TreeShape&, const WorkloadStats& s, CompactionRequest*) override {
+    if (first_ask < 0) first_ask = static_cast<double>(s.user_bytes_written);
+    return false;
+  }
+  const char* Name() const override { return "first-ask"; }
+  double first_ask = -1;
+};
+
+// SimTiming::flush_micros: the worker asks the picker when a flush ends,
+// and writes go on meanwhile (validate --measured, the engine's thread).
+TEST_CASE("AFlushTakesFlushMicrosBeforeThePickerIsAsked") {
+  auto first_ask = [](double flush_puts, bool instant, double* bytes_per_put) {
+    SimConfig c = SmallConfig(CompactionStyle::kTiered);
+    c.timing.flush_micros = flush_puts * c.timing.put;
+    c.timing.instant_compactions = instant;
+    FirstAskPicker picker;
+    const SimResult r = RunSpec(c, &picker, SmallSpec(PhaseKind::kUniform, 5, 20000));
+    *bytes_per_put = static_cast<double>(r.user_bytes) / static_cast<double>(r.puts + r.deletes);
+    return picker.first_ask;
+  };
+  double per_put = 0;
+  const double at_once = first_ask(0, false, &per_put);
+  REQUIRE(at_once > 0);
+  const double later = first_ask(200, false, &per_put);
+  INFO("first asked at " << at_once << " bytes, with a 200-put flush at " << later
+                         << "; " << per_put << " bytes a put");
+  // 200 puts' time, shared with the workload's reads: more than 50 puts
+  // later, fewer than 200.
+  CHECK(later > at_once + 50 * per_put);
+  CHECK(later < at_once + 200 * per_put);
+  // Instant compactions (validate --inline) take no flush time either.
+  CHECK(first_ask(200, true, &per_put) == at_once);
 }
 
 TEST_CASE("SimulatorHoldsAnyPickerToTheEnginesGuardrail") {

@@ -1,6 +1,7 @@
 // tools/trainer/engine_run.cc: see engine_run.h.
 #include "tools/trainer/engine_run.h"
 
+#include <algorithm>
 #include <chrono>
 #include <memory>
 #include <thread>
@@ -9,6 +10,7 @@
 
 #include "firn/db.h"
 #include "port/env.h"
+#include "util/random.h"
 
 namespace firn::trainer {
 
@@ -44,6 +46,38 @@ void WaitForQuiet(DB* db) {
 }
 
 }  // namespace
+
+Status MeasureFlushMicros(const Options& base, uint32_t value_size, double* micros) {
+  std::unique_ptr<Env> env = NewMemEnv();
+  Options options = base;
+  options.env = env.get();
+  options.create_if_missing = true;
+  std::unique_ptr<DB> db;
+  Status s = DB::Open(options, "/db", &db);
+  if (!s.ok()) return s;
+  ValueSource values(7);
+  Random rnd(7);
+  char kbuf[8];
+  // Three quarters of a memtable: a put takes its key, value and about 30
+  // bytes of entry overhead.
+  const uint64_t puts = options.memtable_bytes * 3 / 4 / (8 + value_size + 30);
+  std::vector<double> times;
+  for (int round = 0; round < 7 && s.ok(); ++round) {
+    for (uint64_t i = 0; i < puts && s.ok(); ++i) {
+      EncodeKeyTo(rnd.Next64(), kbuf);
+      s = db->Put(WriteOptions(), std::string_view(kbuf, 8), values.Get(value_size));
+    }
+    if (!s.ok()) break;
+    auto t0 = std::chrono::steady_clock::now();
+    s = db->Flush();
+    times.push_back(
+        std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count());
+  }
+  if (!s.ok()) return s;
+  std::sort(times.begin(), times.end());
+  *micros = times[times.size() / 2];
+  return db->Close();
+}
 
 Status RunEngine(const Options& base, const std::vector<Op>& ops, const std::string& model_path,
                  EngineResult* r, bool inline_worker) {
@@ -81,6 +115,7 @@ Status RunEngine(const Options& base, const std::vector<Op>& ops, const std::str
   auto start = std::chrono::steady_clock::now();
   for (const Op& op : ops) {
     EncodeKeyTo(op.key, kbuf);
+    const auto op_start = std::chrono::steady_clock::now();
     std::string_view key(kbuf, 8);
     switch (op.type) {
       case OpType::kPut:
@@ -116,6 +151,11 @@ Status RunEngine(const Options& base, const std::vector<Op>& ops, const std::str
       }
     }
     if (!s.ok()) return s;
+    const double op_seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - op_start).count();
+    (op.type == OpType::kGet    ? r->get_seconds
+     : op.type == OpType::kScan ? r->scan_seconds
+                                : r->write_seconds) += op_seconds;
     if (++done % kSpaceSampleOps == 0) {
       uint64_t files = JsonField(Stats(db.get()), "live_bytes");
       if (files > 0 && logical > 0) samples.emplace_back(files, logical);

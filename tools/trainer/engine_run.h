@@ -33,6 +33,9 @@ struct EngineResult {
   uint64_t space_amp_samples = 0;
   double seconds = 0;             // wall time of the operations
   double max_write_micros = 0;    // slowest single Put/Delete
+  // Time spent in the calls of each kind (the rest of `seconds` is the
+  // harness's own: sampling firn.stats.json every 1000 operations).
+  double write_seconds = 0, get_seconds = 0, scan_seconds = 0;
   uint64_t write_stalls = 0;
   double compact_all_seconds = 0;  // wall time of the final CompactAll
 
@@ -83,6 +86,12 @@ struct EngineResult {
 // machine's timing; otherwise the engine's own background thread.
 Status RunEngine(const Options& options, const std::vector<Op>& ops, const std::string& model_path,
                  EngineResult* result, bool inline_worker = false);
+
+// The engine's time for one flush on this machine: a fresh in-memory
+// database with `options` gets most of a memtable of random puts of
+// value_size bytes, and DB::Flush (seal, build and install the table) is
+// timed; the median of 7. For `validate --measured` (SimTiming::flush_micros).
+Status MeasureFlushMicros(const Options& options, uint32_t value_size, double* micros);
 
 // Reads an integer field of firn.stats.json (0 if absent).
 uint64_t JsonField(const std::string& json, const std::string& name);

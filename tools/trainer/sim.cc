@@ -3,6 +3,7 @@
 #include "tools/trainer/sim.h"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <map>
 #include <mutex>
@@ -45,15 +46,43 @@ class CountingFile final : public WritableFile {
   uint64_t size_ = 0;
 };
 
+// The mean bit width of the differences between neighbouring entries'
+// sequence numbers and keys (entries added in key order): how much of
+// each entry LZ4 finds nothing to share for (CostModel::seq_extra).
+class SpreadBits {
+ public:
+  void Add(uint64_t key, uint64_t seq) {
+    if (n_ > 0) {
+      seq_bits_ += std::bit_width(seq > last_seq_ ? seq - last_seq_ : last_seq_ - seq);
+      key_bits_ += std::bit_width(key - last_key_);
+    }
+    n_++;
+    last_key_ = key;
+    last_seq_ = seq;
+  }
+  double SeqBits() const { return n_ > 1 ? static_cast<double>(seq_bits_) / (n_ - 1) : 1.0; }
+  double KeyBits() const { return n_ > 1 ? static_cast<double>(key_bits_) / (n_ - 1) : 1.0; }
+
+ private:
+  uint64_t n_ = 0, seq_bits_ = 0, key_bits_ = 0, last_key_ = 0, last_seq_ = 0;
+};
+
 struct TableSample {
   uint64_t bytes = 0;
   uint64_t split_entries = 0;  // entries added when EstimatedFileSize first >= target
+  double seq_bits = 0, key_bits = 0;  // SpreadBits of its entries
 };
 
 // Builds a table of n entries (keys spread like a 40,000-key space) and
 // returns its size; see in_put_order below.
+// The calibration's reference spread: sequence numbers drawn from a span
+// of 2^20, keys 1 to 4 apart (CostModel::seq_extra, key_extra).
+constexpr uint64_t kRefSeqSpan = uint64_t{1} << 20;
+constexpr uint64_t kRefKeyStep = 4;
+
 TableSample BuildTable(const Options& o, uint64_t n, uint32_t value_size, bool tombstones,
-                       uint64_t split_target, bool in_put_order) {
+                       uint64_t split_target, bool in_put_order, uint64_t seq_span = kRefSeqSpan,
+                       uint64_t key_step = kRefKeyStep) {
   TableOptions topts;
   topts.block_bytes = o.block_bytes;
   topts.bloom_bits_per_key = o.bloom_bits_per_key;
@@ -63,30 +92,36 @@ TableSample BuildTable(const Options& o, uint64_t n, uint32_t value_size, bool t
   ValueSource values(11);
   Random rnd(5);
   // in_put_order: each value follows the one put just before it, as
-  // sequential appends lay them out. Otherwise the values come in a
-  // random order, as a flush or merge of random puts lays them out (key
-  // order, not put order): shuffled from at least 8,192, so that two
-  // neighbours were put one after the other equally rarely at every
-  // table size.
-  std::vector<std::string> vals(tombstones ? 0 : in_put_order ? n : std::max<uint64_t>(n, 8192));
-  for (std::string& v : vals) v = std::string(values.Get(value_size));
+  // sequential appends lay them out. Otherwise no two values are put
+  // neighbours (every other value of the source, shuffled): the cost of a
+  // value with no neighbour in its block, which the simulator lowers by
+  // in_order_saving where one is (Simulator::WriteFiles).
+  std::vector<std::string> vals(tombstones ? 0 : n);
+  for (std::string& v : vals) {
+    if (!in_put_order) values.Get(value_size);
+    v = std::string(values.Get(value_size));
+  }
   if (!in_put_order) {
     for (size_t i = vals.size(); i > 1; --i) std::swap(vals[i - 1], vals[rnd.Uniform(i)]);
   }
   TableSample sample;
+  SpreadBits bits;
   uint64_t key = 1000;
   for (uint64_t i = 0; i < n; ++i) {
-    key += 1 + rnd.Uniform(4);
+    key += 1 + rnd.Uniform(key_step);
     if (split_target != 0 && sample.split_entries == 0 &&
         builder.EstimatedFileSize() >= split_target) {
       sample.split_entries = i;
     }
-    std::string ikey = MakeInternalKey(EncodeKey(key), 1000000 + rnd.Uniform(1000000),
-                                       tombstones ? kTypeDeletion : kTypeValue);
+    const uint64_t seq = kRefSeqSpan + rnd.Uniform(seq_span);
+    bits.Add(key, seq);
+    std::string ikey = MakeInternalKey(EncodeKey(key), seq, tombstones ? kTypeDeletion : kTypeValue);
     builder.Add(ikey, tombstones ? std::string_view() : std::string_view(vals[i]));
   }
   builder.Finish().IgnoreError();
   sample.bytes = builder.FileSize();
+  sample.seq_bits = bits.SeqBits();
+  sample.key_bits = bits.KeyBits();
   return sample;
 }
 
@@ -122,6 +157,26 @@ Options BaseOptions() {
   o.leveled_base_bytes = 1u << 20;
   o.block_cache_bytes = 1u << 20;
   return o;
+}
+
+namespace {
+// y at x over (x, y) points in increasing x: linear in between, clamped.
+double Interpolate(const std::vector<std::pair<double, double>>& points, double x) {
+  if (points.empty()) return 0;
+  if (x <= points.front().first) return points.front().second;
+  for (size_t i = 1; i < points.size(); ++i) {
+    if (x <= points[i].first) {
+      const auto& [x0, y0] = points[i - 1];
+      const auto& [x1, y1] = points[i];
+      return x1 > x0 ? y0 + (x - x0) / (x1 - x0) * (y1 - y0) : y1;
+    }
+  }
+  return points.back().second;
+}
+}  // namespace
+
+double CostModel::SpreadExtra(double seq_bits, double key_bits) const {
+  return Interpolate(seq_extra, seq_bits) + Interpolate(key_extra, key_bits);
 }
 
 CostModel Calibrate(const Options& o, uint32_t value_size) {
@@ -184,6 +239,23 @@ CostModel Calibrate(const Options& o, uint32_t value_size) {
   }
   m.split_bytes = m.file_base + per_entry_a * static_cast<double>(split_entries);
   m.raw_entry = 16.0 + 3.0 + value_size;
+  // The spread: tables of random values with sequence numbers drawn from
+  // spans of 2^0, 2^2, ..., 2^24, and with keys 1 to 2^(k+1) - 1 apart for
+  // k = 0, 2, ..., 24, each against the reference table.
+  {
+    constexpr uint64_t kSpreadEntries = 1000;
+    const TableSample ref = BuildTable(o, kSpreadEntries, value_size, false, 0, false);
+    for (int k = 0; k <= 24; k += 2) {
+      const TableSample seq =
+          BuildTable(o, kSpreadEntries, value_size, false, 0, false, uint64_t{1} << k);
+      const TableSample key = BuildTable(o, kSpreadEntries, value_size, false, 0, false,
+                                         kRefSeqSpan, (uint64_t{2} << k) - 1);
+      m.seq_extra.emplace_back(seq.seq_bits, (static_cast<double>(seq.bytes) -
+                                              static_cast<double>(ref.bytes)) / kSpreadEntries);
+      m.key_extra.emplace_back(key.key_bits, (static_cast<double>(key.bytes) -
+                                              static_cast<double>(ref.bytes)) / kSpreadEntries);
+    }
+  }
   // WAL records of one-put batches, written in a row by the engine's own
   // log::Writer (docs/format-wal.md, version 3: compressed when that is
   // smaller, against the window of the earlier records of the same block)
@@ -255,12 +327,10 @@ void Simulator::AddWalRecord(size_t payload) {
   result_.wal_bytes += LogRecordBytes(payload, &wal_block_offset_);
 }
 
-double Simulator::EntryBytes(const Entry& e, const Entry* prev) const {
+double Simulator::EntryBytes(const Entry& e, bool neighbour) const {
   if (e.tombstone) return cost_.tombstone;
   double bytes = cost_.value_entry + cost_.value_byte * e.value_size;
-  // Put just after its neighbour in the file (an append): LZ4 finds
-  // more to share between the two (CostModel::in_order_saving).
-  if (prev != nullptr && !prev->tombstone && prev->seq + 1 == e.seq) bytes -= cost_.in_order_saving;
+  if (neighbour) bytes -= cost_.in_order_saving;
   return bytes;
 }
 
@@ -283,6 +353,10 @@ void Simulator::Apply(const Op& op) {
   }
   result_.ops++;
   if (busy_ && now_ >= busy_until_) MaybeFinishCompaction(false);
+  if (flushing_until_ > 0 && now_ >= flushing_until_) {
+    flushing_until_ = 0;
+    MaybeCompact();
+  }
   // Instant compactions: the whole chain now (bounded, against a picker
   // that never stops asking; the rest then waits for the next operation).
   for (int i = 0; i < 1000 && config_.timing.instant_compactions && busy_; ++i) {
@@ -299,7 +373,14 @@ void Simulator::Put(uint64_t key, uint32_t value_size, bool tombstone) {
   if (mem_bytes_ >= static_cast<double>(config_.options.memtable_bytes)) {
     Flush();
     NewLogFile();
-    MaybeCompact();
+    const double flush_time = config_.timing.instant_compactions ? 0 : config_.timing.flush_micros;
+    if (flush_time <= 0) {
+      MaybeCompact();
+    } else if (busy_) {
+      busy_until_ += flush_time;  // flushed between the compaction's entries
+    } else {
+      flushing_until_ = std::max(flushing_until_, now_) + flush_time;
+    }
     SampleSpaceAmp();
   }
   const int l0_runs = static_cast<int>(version_->level(0).runs.size());
@@ -339,6 +420,8 @@ void Simulator::Put(uint64_t key, uint32_t value_size, bool tombstone) {
     }
   } else {
     result_.puts++;
+    min_put_key_ = std::min(min_put_key_, key);
+    max_put_key_ = std::max(max_put_key_, key);
     const bool in_order = last_put_key_ + 1 == key && last_put_seq_ + 1 == e.seq;
     last_put_key_ = key;
     last_put_seq_ = e.seq;
@@ -437,18 +520,35 @@ void Simulator::WriteFiles(const Entries& entries, std::vector<FileMetaData>* ou
     double bytes = cost_.file_base;
     size_t end = begin;
     uint64_t deletions = 0;
+    // The data block being filled: its first entry and raw bytes so far
+    // (a block is cut once its raw bytes reach block_bytes).
+    size_t block_begin = begin;
+    double block_raw = 0;
+    const double block_bytes = static_cast<double>(config_.options.block_bytes);
     while (end < entries.size()) {
       // OutputBuilder cuts only between different user keys.
       if (bytes >= cost_.split_bytes && end > begin && entries[end].key != entries[end - 1].key) {
         break;
       }
-      bytes += EntryBytes(entries[end], end > begin ? &entries[end - 1] : nullptr);
-      if (entries[end].tombstone) deletions++;
+      const Entry& e = entries[end];
+      bool neighbour = false;
+      if (!e.tombstone) {
+        for (size_t j = block_begin; j < end && !neighbour; ++j) {
+          const Entry& o = entries[j];
+          neighbour = !o.tombstone && (o.seq + 1 == e.seq || e.seq + 1 == o.seq);
+        }
+      }
+      bytes += EntryBytes(e, neighbour);
+      if (e.tombstone) deletions++;
       ++end;
+      block_raw += e.tombstone ? cost_.raw_entry - e.value_size : cost_.raw_entry;
+      if (block_raw >= block_bytes) {
+        block_begin = end;
+        block_raw = 0;
+      }
     }
     FileMetaData f;
     f.number = next_file_++;
-    f.file_size = static_cast<uint64_t>(std::llround(bytes));
     const Entry& first = entries[begin];
     const Entry& last = entries[end - 1];
     f.smallest = MakeInternalKey(EncodeKey(first.key), first.seq,
@@ -463,6 +563,12 @@ void Simulator::WriteFiles(const Entries& entries, std::vector<FileMetaData>* ou
       f.smallest_seq = std::min(f.smallest_seq, entries[i].seq);
       f.largest_seq = std::max(f.largest_seq, entries[i].seq);
     }
+    // How this file's entries spread (CostModel::seq_extra, key_extra).
+    SpreadBits bits;
+    for (size_t i = begin; i < end; ++i) bits.Add(entries[i].key, entries[i].seq);
+    bytes += static_cast<double>(end - begin - deletions) *
+             cost_.SpreadExtra(bits.SeqBits(), bits.KeyBits());
+    f.file_size = static_cast<uint64_t>(std::llround(std::max(bytes, cost_.file_base)));
     f.created_micros = static_cast<uint64_t>(now_);
     files_[f.number] =
         std::make_shared<const Entries>(entries.begin() + static_cast<std::ptrdiff_t>(begin),
@@ -563,7 +669,7 @@ void Simulator::MaybeCompact() {
   // The background worker: ask the picker until it waits (bounded, as a
   // safety net against a policy that never waits on an unchanging tree).
   for (int i = 0; i < 256; ++i) {
-    if (busy_ || version_->TotalRuns() == 0) return;
+    if (busy_ || now_ < flushing_until_ || version_->TotalRuns() == 0) return;
     TreeShape shape = ShapeOf(*version_, static_cast<uint64_t>(now_));
     WorkloadStats stats = Stats();
     CompactionRequest request;
@@ -677,7 +783,17 @@ void Simulator::MaybeFinishCompaction(bool force) {
 }
 
 double Simulator::LiveBytesEstimate() const {
-  double bytes = static_cast<double>(live_.size()) * cost_.value_entry +
+  const double n = static_cast<double>(live_.size());
+  // Compacted into one run: values put in order differ from their
+  // neighbours by 1, the others by about a third of every write so far;
+  // keys by their range over their number.
+  const double in_order = n > 0 ? static_cast<double>(live_in_order_) / n : 0;
+  const double seq_bits = in_order + (1 - in_order) * std::bit_width(last_seq_ / 3 + 1);
+  const double key_bits =
+      n > 1 && max_put_key_ > min_put_key_
+          ? std::bit_width(static_cast<uint64_t>(static_cast<double>(max_put_key_ - min_put_key_) / (n - 1)))
+          : 1.0;
+  double bytes = n * (cost_.value_entry + cost_.SpreadExtra(seq_bits, key_bits)) +
                  live_value_bytes_ * cost_.value_byte -
                  static_cast<double>(live_in_order_) * cost_.in_order_saving;
   double files = std::ceil(bytes / cost_.split_bytes);
@@ -694,6 +810,8 @@ void Simulator::SampleSpaceAmp() {
 }
 
 void Simulator::Finish() {
+  now_ = std::max(now_, flushing_until_);
+  flushing_until_ = 0;
   Flush();
   NewLogFile();
   MaybeCompact();

@@ -41,16 +41,30 @@ struct CostModel {
   double mem_tombstone = 48;
   // SST: a file of n values (total value bytes V) and t tombstones takes
   // file_base + n * value_entry + V * value_byte + t * tombstone bytes,
-  // less in_order_saving for each value that follows, in the file, the
-  // value put just before it (sequential appends: LZ4 finds more to share
-  // between neighbouring values that were written one after the other
-  // than between values of random puts, which a flush or merge lays out
-  // in key order, not put order).
+  // less in_order_saving for each value with a put neighbour earlier in
+  // its data block: the value put just before or after it (the benchmark
+  // values of consecutive puts share bytes, and LZ4 finds them anywhere in
+  // the block). Sequential appends lay every value next to its neighbour;
+  // a flush or merge of random puts lays them out in key order, where a
+  // neighbour shares the block more often the shorter the stretch of puts
+  // the run holds (a flush: about 2% of its values; a merge of four
+  // flushes: a quarter of that).
   double file_base = 200;
   double value_entry = 20;
   double value_byte = 0.55;
   double tombstone = 20;
   double in_order_saving = 0;
+  // A value also takes more or fewer bytes with how its file's entries
+  // spread: LZ4 stores the bytes that differ between neighbouring entries
+  // (in key order), so the differences of their sequence numbers and of
+  // their keys count. A flush of random puts holds a short stretch of
+  // writes (small differences), a merge of many flushes a long one, and
+  // appends differ by 1 in both. Measured as the mean bit width of those
+  // differences (SpreadBits); bytes per value over the calibration's
+  // reference tables, as (mean bits, extra bytes) pairs in increasing
+  // bits, interpolated.
+  std::vector<std::pair<double, double>> seq_extra, key_extra;
+  double SpreadExtra(double seq_bits, double key_bits) const;
   // OutputBuilder starts a new file once this many modeled bytes are in
   // the current one (its size estimate counts the open block uncompressed).
   double split_bytes = 256 << 10;
@@ -85,6 +99,13 @@ struct SimTiming {
   // after every write (`firn-trainer validate --inline`): decisions no
   // longer depend on how fast the machine compacts.
   bool instant_compactions = false;
+  // Time the worker spends on one flush (build, write and sync the
+  // table). The picker is asked when the flush ends, not when the memtable
+  // fills, and a compaction running meanwhile ends that much later (the
+  // engine flushes between compaction entries). 0 (training): flushes take
+  // no modeled time. `validate --measured` sets it to the engine's flush
+  // time measured on this machine.
+  double flush_micros = 0;
   // Writes are delayed by `slowdown` once level 0 holds 2x
   // max_runs_per_level runs, and wait for the compaction at 3x.
   double slowdown = 250;  // kSlowdownMicros in engine/db/db_write.cc
@@ -180,8 +201,9 @@ class Simulator {
   void ApplyEdit(VersionEdit* edit);
   // Cuts sorted, deduplicated entries into files; appends their metadata.
   void WriteFiles(const Entries& entries, std::vector<FileMetaData>* out);
-  // Bytes of entry e in a file, after `prev` (nullptr: first in file).
-  double EntryBytes(const Entry& e, const Entry* prev) const;
+  // Bytes of entry e in a file; neighbour: a value put just before or
+  // after it is earlier in the same data block (CostModel::in_order_saving).
+  double EntryBytes(const Entry& e, bool neighbour) const;
   WorkloadStats Stats();
   double LiveBytesEstimate() const;
   void SampleSpaceAmp();
@@ -209,6 +231,9 @@ class Simulator {
   double live_value_bytes_ = 0;
   uint64_t live_in_order_ = 0;  // live_ values with in_order set
   uint64_t last_put_key_ = ~uint64_t{0};
+  // Smallest and largest key ever put (the live keys' mean gap, for
+  // LiveBytesEstimate's spread).
+  uint64_t min_put_key_ = ~uint64_t{0}, max_put_key_ = 0;
   uint64_t last_put_seq_ = 0;
   // The keys of live_ in order, kept from the first scan on (a scan covers
   // `len` live keys, as the engine's does, not `len` key ids); empty and
@@ -222,6 +247,9 @@ class Simulator {
   // The compaction in progress: its edit is applied at busy_until_.
   bool busy_ = false;
   double busy_until_ = 0;
+  // Not busy compacting but flushing (SimTiming::flush_micros) until then;
+  // 0 when not flushing. The picker is asked when it ends.
+  double flushing_until_ = 0;
   VersionEdit pending_edit_;
   bool pending_trivial_ = false;
   uint64_t pending_output_run_ = 0;  // 0: new run at install

@@ -8,7 +8,7 @@
 //                      [--freeze-gates] [--max-step S] [--default-dial]
 //   firn-trainer export --model FILE --inc FILE
 //   firn-trainer migrate --model SCHEMA1_FILE --out FILE
-//   firn-trainer validate [--scale S] [--quick] [--inline] [--trace S]
+//   firn-trainer validate [--scale S] [--quick] [--inline | --measured] [--seeds N] [--trace S]
 //   firn-trainer simulate [--scale S] [--model FILE] [--objective DIAL]
 //   firn-trainer graft [--model FILE] --out FILE [--no-gate] [--keep-rates]
 //                      [--k K --m M --dial W --scan W --tree-runs W --runs W --threshold T
@@ -26,8 +26,12 @@
 // validate: runs the evaluation suite in the simulator and in the real
 // engine with the tiered and leveled pickers and compares device bytes
 // (--inline: the engine's worker run after every write and compactions
-// instant in the simulator, so timing plays no part; --trace S: only the
-// workloads named with S, printing every compaction on both sides).
+// instant in the simulator, so timing plays no part; --measured: the
+// engine's thread against the simulator timed as the engine ran on this
+// machine, its operation speed, compaction speed and flush time measured;
+// --seeds N: every workload with N seeds, errors also of the bytes summed
+// over them; --trace S: only the workloads named with S, printing every
+// compaction on both sides).
 // simulate: the evaluation suite in the simulator, per picker.
 // graft: writes a model with its rate weights zeroed and the dial gates
 // grafted in (the built-in model, or a start for train) and shows it per
@@ -620,9 +624,11 @@ int Migrate(const Args& args) {
   return 0;
 }
 
-std::vector<std::pair<std::string, std::vector<Op>>> EvalWorkloads(double scale) {
+std::vector<std::pair<std::string, std::vector<Op>>> EvalWorkloads(double scale,
+                                                                   uint64_t seed_offset = 0) {
   std::vector<std::pair<std::string, std::vector<Op>>> r;
-  for (const WorkloadSpec& spec : EvaluationSuite(scale)) {
+  for (WorkloadSpec spec : EvaluationSuite(scale)) {
+    spec.seed += seed_offset;
     std::unique_ptr<Workload> w = NewWorkload(spec);
     r.emplace_back(spec.name, Materialize(w.get()));
   }
@@ -648,13 +654,23 @@ class TracingPicker : public CompactionPicker {
     for (const LevelShape& l : tree.levels) {
       std::snprintf(buf, sizeof(buf), " %zu(%.2fMB)", l.runs.size(), l.bytes / 1048576.0);
       line += buf;
+      for (const RunShape& r : l.runs) {  // each run's bytes / entries
+        std::snprintf(buf, sizeof(buf), "[%llu/%llu]", static_cast<unsigned long long>(r.bytes),
+                      static_cast<unsigned long long>(r.entries));
+        line += buf;
+      }
     }
     line += " ->";
     for (const CompactionInputRun& in : request->inputs) {
       std::snprintf(buf, sizeof(buf), " L%d%s", in.level, in.file_numbers.empty() ? "" : "[f]");
       line += buf;
     }
-    std::snprintf(buf, sizeof(buf), " => L%d (%s)", request->output_level, request->reason.c_str());
+    // The tiered picker's space amplification: bytes above the last run
+    // over the last run's (thresholds are where the two sides part ways).
+    const uint64_t last = tree.LastRunBytes();
+    std::snprintf(buf, sizeof(buf), " => L%d (%s) sa %.4f", request->output_level,
+                  request->reason.c_str(),
+                  last == 0 ? 0.0 : static_cast<double>(tree.total_bytes - last) / last);
     line += buf;
     std::printf("%s\n", line.c_str());
     return true;
@@ -669,58 +685,100 @@ class TracingPicker : public CompactionPicker {
 int Validate(const Args& args) {
   const std::string trace = args.Get("trace", "");
   const bool inline_worker = args.Has("inline");
+  const bool measured = args.Has("measured") && !inline_worker;
   const double scale = args.Has("quick") ? 0.3 : args.Num("scale", 1.0);
   auto t0 = std::chrono::steady_clock::now();
   std::printf("%-46s %-8s %10s %10s %8s   %s\n", "workload", "picker", "sim MB", "engine MB",
               "error", "sim/engine wal, sst, flushes, compactions; blocks per get or scan");
   double worst = 0, sum_abs = 0;
   int count = 0;
-  for (auto& [name, ops] : EvalWorkloads(scale)) {
-    if (!trace.empty() && name.find(trace) == std::string::npos) continue;
-    for (CompactionStyle style : {CompactionStyle::kTiered, CompactionStyle::kLeveled}) {
-      Options o = BaseOptions();
-      o.compaction = style;
-      SimConfig c;
-      c.options = o;
-      c.value_size = 100;
-      c.timing.instant_compactions = inline_worker;
-      std::unique_ptr<CompactionPicker> p = NewCompactionPicker(o);
-      if (!trace.empty()) p = std::make_unique<TracingPicker>(std::move(p), "sim   ");
-      SimResult sr = Simulate(c, p.get(), ops);
-      EngineResult er;
-      if (!trace.empty()) {
-        o.compaction_picker = std::make_shared<TracingPicker>(NewCompactionPicker(o), "engine");
+  double flush_micros = 0;
+  if (measured) {
+    Status s = MeasureFlushMicros(BaseOptions(), 100, &flush_micros);
+    if (!s.ok()) {
+      std::fprintf(stderr, "validate: measuring a flush: %s\n", s.ToString().c_str());
+      return 1;
+    }
+    std::printf("measured: one flush takes %.0f us in the engine\n", flush_micros);
+  }
+  // --seeds N: each workload also with N-1 other seeds; (workload, picker)
+  // -> simulated and engine bytes summed over the seeds.
+  const int seeds = std::max(1, static_cast<int>(args.Num("seeds", 1)));
+  std::vector<std::pair<std::string, std::pair<double, double>>> sums;
+  for (int k = 0; k < seeds; ++k) {
+    size_t row = 0;
+    if (seeds > 1) std::printf("seed offset %d\n", 1000 * k);
+    for (auto& [name, ops] : EvalWorkloads(scale, 1000 * static_cast<uint64_t>(k))) {
+      if (!trace.empty() && name.find(trace) == std::string::npos) continue;
+      for (CompactionStyle style : {CompactionStyle::kTiered, CompactionStyle::kLeveled}) {
+        Options o = BaseOptions();
+        o.compaction = style;
+        SimConfig c;
+        c.options = o;
+        c.value_size = 100;
+        c.timing.instant_compactions = inline_worker;
+        EngineResult er;
+        Options eo = o;
+        if (!trace.empty()) {
+          eo.compaction_picker = std::make_shared<TracingPicker>(NewCompactionPicker(o), "engine");
+        }
+        Status s = RunEngine(eo, ops, "", &er, inline_worker);
+        if (!s.ok()) {
+          std::fprintf(stderr, "%s: %s\n", name.c_str(), s.ToString().c_str());
+          return 1;
+        }
+        if (measured) {
+          // The simulator timed as this engine ran: each kind of operation
+          // at its mean time in the engine's calls, compaction at the speed
+          // of the engine's final CompactAll (bytes read and written per
+          // second), the flush time measured above.
+          const uint64_t writes = er.ops - er.gets - er.scans;
+          auto mean = [](double seconds, uint64_t n) { return n == 0 ? 0.0 : seconds * 1e6 / n; };
+          c.timing.put = mean(er.write_seconds, writes);
+          c.timing.get = mean(er.get_seconds, er.gets);
+          c.timing.scan = mean(er.scan_seconds, er.scans);
+          c.timing.get_block = c.timing.scan_block = 0;  // in the means
+          c.timing.flush_micros = flush_micros;
+          if (er.compact_all_seconds > 0) {
+            c.timing.compaction_bytes_per_micro =
+                (er.live_bytes + er.compacted_bytes) / er.compact_all_seconds / 1e6;
+          }
+        }
+        std::unique_ptr<CompactionPicker> p = NewCompactionPicker(o);
+        if (!trace.empty()) p = std::make_unique<TracingPicker>(std::move(p), "sim   ");
+        SimResult sr = Simulate(c, p.get(), ops);
+        double err = (static_cast<double>(sr.DeviceBytes()) - static_cast<double>(er.device_bytes)) /
+                     static_cast<double>(er.device_bytes);
+        worst = std::max(worst, std::fabs(err));
+        sum_abs += std::fabs(err);
+        count++;
+        if (k == 0) {
+          sums.push_back({name + (style == CompactionStyle::kLeveled ? " leveled" : " tiered"), {}});
+        }
+        sums[row].second.first += static_cast<double>(sr.DeviceBytes());
+        sums[row].second.second += static_cast<double>(er.device_bytes);
+        row++;
+        std::printf("%-46s %-8s %10.2f %10.2f %+7.1f%%   %.2f/%.2f, %.2f/%.2f, %llu/%llu, %llu/%llu"
+                    "; blocks per read %.2f/%.2f  [engine %.0f kops/s, compaction %.0f MB/s]\n",
+                    name.c_str(), style == CompactionStyle::kLeveled ? "leveled" : "tiered",
+                    sr.DeviceBytes() / 1048576.0, er.device_bytes / 1048576.0, 100 * err,
+                    sr.wal_bytes / 1048576.0, er.wal_bytes / 1048576.0, sr.sst_bytes / 1048576.0,
+                    er.sst_bytes / 1048576.0, static_cast<unsigned long long>(sr.flushes),
+                    static_cast<unsigned long long>(er.flushes),
+                    static_cast<unsigned long long>(sr.compactions),
+                    static_cast<unsigned long long>(er.compactions), sr.ReadCost(),
+                    er.BlocksPerRead(), er.OpsPerSecond() / 1000,
+                    er.compact_all_seconds > 0
+                        ? (er.live_bytes + er.compacted_bytes) / er.compact_all_seconds / 1e6
+                        : 0.0);
+        if (!trace.empty()) {
+          std::printf("  flush MB sim %.3f engine %.3f; compaction MB sim %.3f engine %.3f\n",
+                      sr.flush_bytes / 1048576.0, er.flush_bytes / 1048576.0,
+                      (sr.sst_bytes - sr.flush_bytes) / 1048576.0,
+                      (er.sst_bytes - er.flush_bytes) / 1048576.0);
+        }
+        std::fflush(stdout);
       }
-      Status s = RunEngine(o, ops, "", &er, inline_worker);
-      if (!s.ok()) {
-        std::fprintf(stderr, "%s: %s\n", name.c_str(), s.ToString().c_str());
-        return 1;
-      }
-      double err = (static_cast<double>(sr.DeviceBytes()) - static_cast<double>(er.device_bytes)) /
-                   static_cast<double>(er.device_bytes);
-      worst = std::max(worst, std::fabs(err));
-      sum_abs += std::fabs(err);
-      count++;
-      std::printf("%-46s %-8s %10.2f %10.2f %+7.1f%%   %.2f/%.2f, %.2f/%.2f, %llu/%llu, %llu/%llu"
-                  "; blocks per read %.2f/%.2f  [engine %.0f kops/s, compaction %.0f MB/s]\n",
-                  name.c_str(), style == CompactionStyle::kLeveled ? "leveled" : "tiered",
-                  sr.DeviceBytes() / 1048576.0, er.device_bytes / 1048576.0, 100 * err,
-                  sr.wal_bytes / 1048576.0, er.wal_bytes / 1048576.0, sr.sst_bytes / 1048576.0,
-                  er.sst_bytes / 1048576.0, static_cast<unsigned long long>(sr.flushes),
-                  static_cast<unsigned long long>(er.flushes),
-                  static_cast<unsigned long long>(sr.compactions),
-                  static_cast<unsigned long long>(er.compactions), sr.ReadCost(),
-                  er.BlocksPerRead(), er.OpsPerSecond() / 1000,
-                  er.compact_all_seconds > 0
-                      ? (er.live_bytes + er.compacted_bytes) / er.compact_all_seconds / 1e6
-                      : 0.0);
-      if (!trace.empty()) {
-        std::printf("  flush MB sim %.3f engine %.3f; compaction MB sim %.3f engine %.3f\n",
-                    sr.flush_bytes / 1048576.0, er.flush_bytes / 1048576.0,
-                    (sr.sst_bytes - sr.flush_bytes) / 1048576.0,
-                    (er.sst_bytes - er.flush_bytes) / 1048576.0);
-      }
-      std::fflush(stdout);
     }
   }
   if (count == 0) {
@@ -729,7 +787,22 @@ int Validate(const Args& args) {
   }
   std::printf("mean |error| %.1f%%, worst %.1f%% (%d runs, %.1f s)\n", 100 * sum_abs / count,
               100 * worst, count, Seconds(t0));
-  return worst <= 0.15 ? 0 : 2;
+  if (seeds == 1) return worst <= 0.15 ? 0 : 2;
+  // A decision on a threshold can tip either way on a 0.1% size
+  // difference; over several seeds such tips average out where the cost
+  // model is right.
+  double sum_worst = 0, sum_mean = 0;
+  std::printf("over %d seeds:\n", seeds);
+  for (const auto& [label, bytes] : sums) {
+    const double err = (bytes.first - bytes.second) / bytes.second;
+    sum_worst = std::max(sum_worst, std::fabs(err));
+    sum_mean += std::fabs(err) / static_cast<double>(sums.size());
+    std::printf("  %-54s %10.2f %10.2f %+7.1f%%\n", label.c_str(), bytes.first / seeds / 1048576.0,
+                bytes.second / seeds / 1048576.0, 100 * err);
+  }
+  std::printf("over %d seeds: mean |error| %.1f%%, worst %.1f%%\n", seeds, 100 * sum_mean,
+              100 * sum_worst);
+  return sum_worst <= 0.15 ? 0 : 2;
 }
 
 // Means over a workload set at one dial: write amp, read cost, space amp
@@ -950,9 +1023,10 @@ int SimulateSuite(const Args& args) {
   }
   CostModel cm = Calibrate(BaseOptions(), 100);
   std::printf("cost model (100-byte values): memtable overhead %.1f B/entry; sst file %.0f B + "
-              "%.2f B/entry + %.3f B/value byte, tombstone %.2f B; files cut at %.0f modeled B\n",
+              "%.2f B/entry + %.3f B/value byte, tombstone %.2f B, %.2f B less for a value with a "
+              "put neighbour in its block; files cut at %.0f modeled B\n",
               cm.mem_overhead, cm.file_base, cm.value_entry, cm.value_byte, cm.tombstone,
-              cm.split_bytes);
+              cm.in_order_saving, cm.split_bytes);
   std::printf("%-46s %-24s %8s %8s %8s %8s %8s\n", "workload", "picker", "wa", "reads", "sa", "cost",
               "sim s");
   ObjectiveDial dial = kDials[0];
@@ -1058,7 +1132,7 @@ int main(int argc, char** argv) {
                  "                          [--default-dial]\n"
                  "       firn-trainer export --model FILE --inc FILE\n"
                  "       firn-trainer migrate --model SCHEMA1_FILE --out FILE\n"
-                 "       firn-trainer validate [--scale S] [--quick] [--inline] [--trace S]\n"
+                 "       firn-trainer validate [--scale S] [--quick] [--inline | --measured] [--seeds N] [--trace S]\n"
                  "       firn-trainer simulate [--scale S] [--model FILE] [--objective DIAL]\n"
                  "       firn-trainer graft [--model FILE] --out FILE [--no-gate] [--keep-rates]\n"
                  "                          [--k K --m M --dial W --scan W --tree-runs W --runs W\n"
