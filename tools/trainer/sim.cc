@@ -73,12 +73,14 @@ struct TableSample {
   double seq_bits = 0, key_bits = 0;  // SpreadBits of its entries
 };
 
-// Builds a table of n entries (keys spread like a 40,000-key space) and
-// returns its size; see in_put_order below.
 // The calibration's reference spread: sequence numbers drawn from a span
 // of 2^20, keys 1 to 4 apart (CostModel::seq_extra, key_extra).
 constexpr uint64_t kRefSeqSpan = uint64_t{1} << 20;
 constexpr uint64_t kRefKeyStep = 4;
+
+// Builds a table of n entries, keys key_step or less apart, sequence
+// numbers drawn from seq_span, and returns its size and spread; see
+// in_put_order below.
 
 TableSample BuildTable(const Options& o, uint64_t n, uint32_t value_size, bool tombstones,
                        uint64_t split_target, bool in_put_order, uint64_t seq_span = kRefSeqSpan,

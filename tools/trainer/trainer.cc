@@ -1027,6 +1027,13 @@ int SimulateSuite(const Args& args) {
               "put neighbour in its block; files cut at %.0f modeled B\n",
               cm.mem_overhead, cm.file_base, cm.value_entry, cm.value_byte, cm.tombstone,
               cm.in_order_saving, cm.split_bytes);
+  auto print_spread = [](const char* what, const std::vector<std::pair<double, double>>& t) {
+    std::printf("  spread of %s differences (mean bits: bytes per value):", what);
+    for (const auto& [bits, extra] : t) std::printf(" %.1f:%+.2f", bits, extra);
+    std::printf("\n");
+  };
+  print_spread("sequence", cm.seq_extra);
+  print_spread("key", cm.key_extra);
   std::printf("%-46s %-24s %8s %8s %8s %8s %8s\n", "workload", "picker", "wa", "reads", "sa", "cost",
               "sim s");
   ObjectiveDial dial = kDials[0];
