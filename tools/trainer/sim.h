@@ -250,6 +250,7 @@ class Simulator {
   // Not busy compacting but flushing (SimTiming::flush_micros) until then;
   // 0 when not flushing. The picker is asked when it ends.
   double flushing_until_ = 0;
+  double scan_blocks_ = 0;  // expected blocks of every scan so far (result_.scan_blocks rounds it)
   VersionEdit pending_edit_;
   bool pending_trivial_ = false;
   uint64_t pending_output_run_ = 0;  // 0: new run at install
