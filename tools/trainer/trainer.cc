@@ -19,6 +19,10 @@
 //   firn-trainer oracle [--model FILE] [--scale S] [--alternatives K]
 //                       [--threads T] [--workload S] [--objective DIAL] [--verbose]
 //
+// train, simulate and oracle take --timing put=US,get=US,scan=US,
+// compaction=B_PER_US,flush=US: the simulator's timing (SimTiming) for a
+// machine other than the one the defaults model (validate --measured
+// measures this one's: the engine's speeds on each row, the flush time).
 // train: evolution strategy over the float genome of the MLP; every
 // candidate is quantized to the engine's Int4Mlp and run as the engine's
 // own learned picker inside the simulator, so the shipped model is exactly
@@ -147,8 +151,53 @@ std::vector<std::pair<std::string, Options>> StaticSettings() {
   return r;
 }
 
+// The simulator's timing for train, simulate and oracle: SimTiming's
+// defaults unless --timing names others (TimingArg).
+SimTiming g_timing;
+
+// Parses --timing put=US,get=US,scan=US,compaction=B_PER_US,flush=US (any
+// subset; with put, get or scan given, blocks cost no time of their own).
+bool TimingArg(const Args& args) {
+  if (!args.Has("timing")) return true;
+  std::string spec = args.Get("timing", "");
+  size_t at = 0;
+  while (at < spec.size()) {
+    size_t end = spec.find(',', at);
+    if (end == std::string::npos) end = spec.size();
+    const std::string item = spec.substr(at, end - at);
+    at = end + 1;
+    const size_t eq = item.find('=');
+    char* rest = nullptr;
+    const double v = eq == std::string::npos ? 0 : std::strtod(item.c_str() + eq + 1, &rest);
+    if (eq == std::string::npos || rest == nullptr || *rest != '\0' || !(v > 0)) {
+      std::fprintf(stderr, "--timing: '%s' is not NAME=POSITIVE_NUMBER\n", item.c_str());
+      return false;
+    }
+    const std::string name = item.substr(0, eq);
+    if (name == "put") {
+      g_timing.put = v;
+    } else if (name == "get") {
+      g_timing.get = v;
+      g_timing.get_block = 0;
+    } else if (name == "scan") {
+      g_timing.scan = v;
+      g_timing.scan_block = 0;
+    } else if (name == "compaction") {
+      g_timing.compaction_bytes_per_micro = v;
+    } else if (name == "flush") {
+      g_timing.flush_micros = v;
+    } else {
+      std::fprintf(stderr, "--timing: unknown '%s' (put, get, scan, compaction, flush)\n",
+                   name.c_str());
+      return false;
+    }
+  }
+  return true;
+}
+
 SimConfig ConfigFor(const TrainWorkload& w, const ObjectiveDial& d) {
   SimConfig c;
+  c.timing = g_timing;
   c.options = BaseOptions();
   c.value_size = w.value_size;
   c.wear = d.wear;
@@ -1156,6 +1205,7 @@ int main(int argc, char** argv) {
   Args args = ParseArgs(argc, argv, 2);
   std::string command = "firn-trainer";
   for (int i = 1; i < argc; ++i) command += std::string(" ") + argv[i];
+  if (!TimingArg(args)) return 1;
   if (cmd == "train") return Train(args, command);
   if (cmd == "validate") return Validate(args);
   if (cmd == "simulate") return SimulateSuite(args);
