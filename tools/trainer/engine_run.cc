@@ -80,7 +80,7 @@ Status MeasureFlushMicros(const Options& base, uint32_t value_size, double* micr
 }
 
 Status RunEngine(const Options& base, const std::vector<Op>& ops, const std::string& model_path,
-                 EngineResult* r, bool inline_worker) {
+                 EngineResult* r, bool inline_worker, bool time_calls) {
   std::unique_ptr<Env> env = NewMemEnv();
   Options options = base;
   options.env = env.get();
@@ -115,7 +115,8 @@ Status RunEngine(const Options& base, const std::vector<Op>& ops, const std::str
   auto start = std::chrono::steady_clock::now();
   for (const Op& op : ops) {
     EncodeKeyTo(op.key, kbuf);
-    const auto op_start = std::chrono::steady_clock::now();
+    const auto op_start =
+        time_calls ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point();
     std::string_view key(kbuf, 8);
     switch (op.type) {
       case OpType::kPut:
@@ -151,11 +152,13 @@ Status RunEngine(const Options& base, const std::vector<Op>& ops, const std::str
       }
     }
     if (!s.ok()) return s;
-    const double op_seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - op_start).count();
-    (op.type == OpType::kGet    ? r->get_seconds
-     : op.type == OpType::kScan ? r->scan_seconds
-                                : r->write_seconds) += op_seconds;
+    if (time_calls) {
+      const double op_seconds =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - op_start).count();
+      (op.type == OpType::kGet    ? r->get_seconds
+       : op.type == OpType::kScan ? r->scan_seconds
+                                  : r->write_seconds) += op_seconds;
+    }
     if (++done % kSpaceSampleOps == 0) {
       uint64_t files = JsonField(Stats(db.get()), "live_bytes");
       if (files > 0 && logical > 0) samples.emplace_back(files, logical);

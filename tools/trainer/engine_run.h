@@ -33,8 +33,9 @@ struct EngineResult {
   uint64_t space_amp_samples = 0;
   double seconds = 0;             // wall time of the operations
   double max_write_micros = 0;    // slowest single Put/Delete
-  // Time spent in the calls of each kind (the rest of `seconds` is the
-  // harness's own: sampling firn.stats.json every 1000 operations).
+  // Time spent in the calls of each kind, with RunEngine's time_calls
+  // (the rest of `seconds` is the harness's own: sampling firn.stats.json
+  // every 1000 operations).
   double write_seconds = 0, get_seconds = 0, scan_seconds = 0;
   uint64_t write_stalls = 0;
   double compact_all_seconds = 0;  // wall time of the final CompactAll
@@ -84,8 +85,13 @@ struct EngineResult {
 // flush and compaction after each write (the simulator's
 // SimTiming::instant_compactions), so the run does not depend on the
 // machine's timing; otherwise the engine's own background thread.
+// time_calls: read the clock around every call for write_seconds,
+// get_seconds and scan_seconds (validate --measured). Off by default: two
+// clock reads per operation slow the writer enough to change what the
+// threaded worker finds (firn-policy-eval's learned lead moved from
+// 4.5-6.0% to 3.2-4.4% in alternating runs with them).
 Status RunEngine(const Options& options, const std::vector<Op>& ops, const std::string& model_path,
-                 EngineResult* result, bool inline_worker = false);
+                 EngineResult* result, bool inline_worker = false, bool time_calls = false);
 
 // The engine's time for one flush on this machine: a fresh in-memory
 // database with `options` gets most of a memtable of random puts of

@@ -771,7 +771,7 @@ int Validate(const Args& args) {
         if (!trace.empty()) {
           eo.compaction_picker = std::make_shared<TracingPicker>(NewCompactionPicker(o), "engine");
         }
-        Status s = RunEngine(eo, ops, "", &er, inline_worker);
+        Status s = RunEngine(eo, ops, "", &er, inline_worker, /*time_calls=*/measured);
         if (!s.ok()) {
           std::fprintf(stderr, "%s: %s\n", name.c_str(), s.ToString().c_str());
           return 1;
