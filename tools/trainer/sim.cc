@@ -570,13 +570,12 @@ void Simulator::WriteFiles(const Entries& entries, std::vector<FileMetaData>* ou
     f.num_deletions = deletions;
     f.smallest_seq = kMaxSequenceNumber;
     f.largest_seq = 0;
+    SpreadBits bits;  // how the entries spread (CostModel::seq_extra, key_extra)
     for (size_t i = begin; i < end; ++i) {
       f.smallest_seq = std::min(f.smallest_seq, entries[i].seq);
       f.largest_seq = std::max(f.largest_seq, entries[i].seq);
+      bits.Add(entries[i].key, entries[i].seq);
     }
-    // How this file's entries spread (CostModel::seq_extra, key_extra).
-    SpreadBits bits;
-    for (size_t i = begin; i < end; ++i) bits.Add(entries[i].key, entries[i].seq);
     bytes += static_cast<double>(end - begin - deletions) *
              cost_.SpreadExtra(bits.SeqBits(), bits.KeyBits());
     f.file_size = static_cast<uint64_t>(std::llround(std::max(bytes, cost_.file_base)));
