@@ -17,6 +17,7 @@ struct RunTrace {
   std::vector<std::vector<int>> ranked;  // best-scored candidates, own first
   std::vector<std::string> own_text, choice_text;  // "wait" or the request's reason
   std::vector<double> seconds;                     // modeled time of each decision
+  std::vector<DecisionInput> inputs;               // when recording (requests empty)
   double cost = 0;
   SimResult result;
 };
@@ -28,9 +29,10 @@ struct RunTrace {
 class ScriptedPicker final : public CompactionPicker {
  public:
   ScriptedPicker(const Options& options, std::shared_ptr<const PolicyModel> model,
-                 const ObjectiveDial& dial, const std::vector<int>& script, int keep, RunTrace* trace)
-      : model_(std::move(model)), dial_(dial), script_(script), keep_(keep), trace_(trace),
-        limits_(PolicyLimitsFor(options)) {}
+                 const ObjectiveDial& dial, const std::vector<int>& script, int keep, bool record,
+                 RunTrace* trace)
+      : model_(std::move(model)), dial_(dial), script_(script), keep_(keep), record_(record),
+        trace_(trace), limits_(PolicyLimitsFor(options)) {}
 
   const char* Name() const override { return "rollout"; }
 
@@ -53,6 +55,16 @@ class ScriptedPicker final : public CompactionPicker {
     trace_->own_text.push_back(Describe(own));
     trace_->choice_text.push_back(Describe(choice));
     trace_->seconds.push_back(static_cast<double>(stats.now_micros) / 1e6);
+    if (record_) {
+      DecisionInput copy;
+      copy.global = input_.global;
+      copy.candidates.resize(input_.candidates.size());
+      for (size_t i = 0; i < copy.candidates.size(); ++i) {
+        copy.candidates[i].wait = input_.candidates[i].wait;
+        copy.candidates[i].features = input_.candidates[i].features;
+      }
+      trace_->inputs.push_back(std::move(copy));
+    }
     if (choice == 0) return false;
     *request = input_.candidates[static_cast<size_t>(choice)].request;
     return true;
@@ -68,6 +80,7 @@ class ScriptedPicker final : public CompactionPicker {
   const ObjectiveDial dial_;
   const std::vector<int>& script_;
   const int keep_;
+  const bool record_;
   RunTrace* const trace_;
   const PolicyLimits limits_;
   DecisionInput input_;
@@ -75,9 +88,9 @@ class ScriptedPicker final : public CompactionPicker {
 
 RunTrace Play(const SimConfig& config, const std::shared_ptr<const PolicyModel>& model,
               const ObjectiveDial& dial, const std::vector<Op>& ops, const std::vector<int>& script,
-              int keep) {
+              int keep, bool record) {
   RunTrace t;
-  ScriptedPicker picker(config.options, model, dial, script, keep, &t);
+  ScriptedPicker picker(config.options, model, dial, script, keep, record, &t);
   t.result = Simulate(config, &picker, ops);
   t.cost = t.result.Cost(dial.wear, dial.read, dial.space);
   return t;
@@ -90,7 +103,7 @@ RolloutResult Rollout(const SimConfig& config, std::shared_ptr<const PolicyModel
                       const RolloutOptions& options) {
   const int keep = std::max(0, options.alternatives);
   std::vector<int> script;
-  RunTrace best = Play(config, model, dial, ops, script, keep);
+  RunTrace best = Play(config, model, dial, ops, script, keep, options.record);
   RolloutResult r;
   r.model_cost = best.cost;
   r.trials = 1;
@@ -116,7 +129,7 @@ RolloutResult Rollout(const SimConfig& config, std::shared_ptr<const PolicyModel
         for (size_t i = t; i < tries.size(); i += nthreads) {
           std::vector<int> s = script;
           s.push_back(tries[i]);
-          runs[i] = Play(config, model, dial, ops, s, keep);
+          runs[i] = Play(config, model, dial, ops, s, keep, options.record);
         }
       });
     }
@@ -126,6 +139,17 @@ RolloutResult Rollout(const SimConfig& config, std::shared_ptr<const PolicyModel
     for (size_t i = 0; i < runs.size(); ++i) {
       // Strictly cheaper only, so ties keep the model's choice.
       if (runs[i].cost < (pick == tries.size() ? best.cost : runs[pick].cost)) pick = i;
+    }
+    if (options.record && k < best.inputs.size()) {
+      // Every run here shares the kept prefix, so decision k saw the same
+      // input in all of them.
+      Demonstration demo;
+      demo.input = best.inputs[k];
+      demo.own = best.own[k];
+      demo.tried.emplace_back(best.choice[k], best.cost);
+      for (size_t i = 0; i < runs.size(); ++i) demo.tried.emplace_back(tries[i], runs[i].cost);
+      demo.kept = pick < tries.size() ? tries[pick] : best.choice[k];
+      r.demonstrations.push_back(std::move(demo));
     }
     if (pick < tries.size()) {
       best = std::move(runs[pick]);

@@ -33,6 +33,20 @@ struct RolloutOptions {
   int threads = 2;
   // Stop branching after this many decisions (the rest are the model's).
   int max_decisions = 1 << 30;
+  // Keep, for every branched decision of the kept run, what the model saw
+  // and what each tried choice cost (RolloutResult::demonstrations).
+  bool record = false;
+};
+
+// One branched decision of the kept run, as a lesson for imitation
+// (imitate.h): the decision's input (candidates' requests left empty) and,
+// for each choice tried there, the whole run's cost with that choice (and
+// the kept run's choices before it, the model's after it).
+struct Demonstration {
+  DecisionInput input;
+  std::vector<std::pair<int, double>> tried;  // (candidate index, run cost)
+  int own = 0;                                // the model's own choice
+  int kept = 0;                               // the cheapest tried choice
 };
 
 // A decision of the kept run where it left the model's choice.
@@ -54,6 +68,7 @@ struct RolloutResult {
   int changed_to_wait = 0;  // ... of which to wait
   int trials = 0;           // simulator runs
   std::vector<RolloutChange> changes;  // in decision order
+  std::vector<Demonstration> demonstrations;  // when options.record
 };
 
 RolloutResult Rollout(const SimConfig& config, std::shared_ptr<const PolicyModel> model,

@@ -6,6 +6,8 @@
 //                      [--scale S] [--trace FILE [--trace-only]]
 //                      [--start builtin|MODEL_FILE] [--suites N] [--dial-checks N]
 //                      [--freeze-gates] [--max-step S] [--default-dial]
+//                      [--imitate ROUNDS [--alternatives K] [--imitate-generations G]
+//                       [--imitate-soft W] [--imitate-temperature T] [--imitate-dials N]]
 //   firn-trainer export --model FILE --inc FILE
 //   firn-trainer migrate --model SCHEMA1_FILE --out FILE
 //   firn-trainer validate [--scale S] [--quick] [--inline | --measured] [--seeds N] [--trace S]
@@ -61,6 +63,7 @@
 #include "policy/model.h"
 #include "port/env.h"
 #include "tools/trainer/engine_run.h"
+#include "tools/trainer/imitate.h"
 #include "tools/trainer/quantize.h"
 #include "tools/trainer/rollout.h"
 #include "tools/trainer/sim.h"
@@ -435,7 +438,6 @@ int Train(const Args& args, const std::string& command) {
   std::fflush(stdout);
 
   const std::vector<int>& shape = NetworkShape();
-  const size_t n = GenomeSize(shape);
   std::vector<float> start = HeuristicGenome(shape);
   if (args.Has("start")) {
     // Continue from a model: "builtin" or a model file.
@@ -483,12 +485,66 @@ int Train(const Args& args, const std::string& command) {
   };
   auto& parallel = parallel_for;
 
+  std::vector<std::vector<float>> hall;  // every accepted parent
+
+  // --imitate R: R rounds of imitation of the look-ahead oracle before the
+  // strategy below fine-tunes (docs/policy.md, "Imitation of the oracle").
+  // Each round plays the oracle (rollout.h) from the current model on every
+  // training workload at the default dial, adds its demonstrations to those
+  // of earlier rounds (so the later rounds also teach the states the fitted
+  // model itself reaches), and fits the genome to all of them.
+  const int imitate_rounds = std::max(0, static_cast<int>(args.Num("imitate", 0)));
+  std::vector<Demonstration> demos;
+  std::vector<std::vector<float>> imitated;  // each round's fit, always a finalist
+  double demo_runs = 0;
+  for (int round = 0; round < imitate_rounds; ++round) {
+    auto tr = std::chrono::steady_clock::now();
+    auto current = std::make_shared<PolicyModel>();
+    if (!GenomeToModel(shape, mean, current.get()).ok()) break;
+    RolloutOptions ro;
+    ro.alternatives = static_cast<int>(args.Num("alternatives", 4));
+    ro.threads = threads;
+    ro.record = true;
+    // Every workload at the default dial, and with --imitate-dials N at
+    // N - 1 of the others too (in turn), so that the fit keeps the dial's
+    // steering.
+    const int dials_per = std::clamp(static_cast<int>(args.Num("imitate-dials", 1)), 1, kNumDials);
+    double model_sum = 0, oracle_sum = 0;
+    for (size_t i = 0; i < ws.size(); ++i) {
+      for (int j = 0; j < dials_per; ++j) {
+        const int di = j == 0 ? 0 : 1 + static_cast<int>((i + static_cast<size_t>(j) - 1) % (kNumDials - 1));
+        RolloutResult rr = Rollout(ConfigFor(ws[i], kDials[di]), current, kDials[di], ws[i].ops, ro);
+        model_sum += rr.model_cost / base[i][di];
+        oracle_sum += rr.rollout_cost / base[i][di];
+        for (Demonstration& d : rr.demonstrations) demos.push_back(std::move(d));
+      }
+    }
+    const double played = static_cast<double>(ws.size()) * dials_per;
+    demo_runs += played;
+    std::printf("imitation round %d: oracle from the current model in %.1f s: model %.4f, oracle "
+                "%.4f (mean cost / best static)\n",
+                round, Seconds(tr), model_sum / played, oracle_sum / played);
+    std::fflush(stdout);
+    ImitationOptions io;
+    io.generations = static_cast<int>(args.Num("imitate-generations", 400));
+    io.population = pop;
+    io.threads = threads;
+    io.seed = seed + static_cast<uint64_t>(round);
+    io.soft_weight = args.Num("imitate-soft", io.soft_weight);
+    io.temperature = args.Num("imitate-temperature", io.temperature);
+    io.max_step = std::min(1.0, std::max(0.01, args.Num("max-step", 3.0)));
+    mean = FitToDemonstrations(shape, mean, stdev, demos, demo_runs, io, stdout);
+    imitated.push_back(mean);
+    std::printf("imitation round %d done at %.1f s: training fitness at the default dial %.4f\n",
+                round, Seconds(t0), fitness(mean, std::vector<int>(ws.size(), 0)));
+    std::fflush(stdout);
+  }
+
   // (1+lambda) evolution strategy with mirrored, sparse Gaussian steps and
   // a success rule for the step size. The parent and its children are
   // scored under the same dials, so a child replaces the parent only when it
   // is better on the same draw. (Averaging many random directions, as CEM
   // does, blurs the start genome's structure away in 673 dimensions.)
-  std::vector<std::vector<float>> hall;  // every accepted parent
   Random rnd(seed * 7919 + 1);
   // --max-step below 1 fine-tunes a start model: smaller steps that stay
   // near it. --default-dial scores every workload at the default dial only
@@ -510,19 +566,7 @@ int Train(const Args& args, const std::string& command) {
     for (int k = 0; k < dial_checks && !dials.empty(); ++k) {
       dials[rnd.Uniform(static_cast<uint32_t>(dials.size()))] = kDialCheck;
     }
-    std::vector<std::vector<float>> samples(pop + 1, mean);
-    for (int k = 0; k < pop / 2; ++k) {
-      for (size_t p = 0; p < n; ++p) {
-        double u0 = rnd.NextDouble();
-        // Box-Muller from the seeded generator (deterministic).
-        double u1 = std::max(1e-12, rnd.NextDouble()), u2 = rnd.NextDouble();
-        if (u0 > 0.15) continue;  // each child changes about 15% of the parameters
-        double z = std::sqrt(-2 * std::log(u1)) * std::cos(6.283185307179586 * u2);
-        float e = static_cast<float>(z * step) * stdev[p];
-        samples[1 + 2 * k][p] += e;
-        samples[2 + 2 * k][p] -= e;
-      }
-    }
+    std::vector<std::vector<float>> samples = MirroredChildren(mean, stdev, step, pop, &rnd);
     std::vector<double> fit(samples.size());
     parallel(samples.size(), [&](size_t i) { fit[i] = fitness(samples[i], dials); });
     size_t best_child = 1;
@@ -553,6 +597,7 @@ int Train(const Args& args, const std::string& command) {
   // on) under every dial (the default dial counts double), so that a
   // model that only fits its training workloads is not chosen.
   std::vector<std::vector<float>> finalists = {start, mean};
+  finalists.insert(finalists.end(), imitated.begin(), imitated.end());
   // Up to 8 accepted parents spread over the run, the last included.
   for (size_t k = 0; k < 8 && k < hall.size(); ++k) {
     finalists.push_back(hall[hall.size() - 1 - k * hall.size() / 8]);
@@ -1062,6 +1107,37 @@ int Graft(const Args& args) {
   return 0;
 }
 
+// Merges as much as it can at every decision: of the candidates the
+// learned policy would see (policy/features.h), the one with the most
+// input runs (then whole runs). What a policy that never minds its writes
+// reads: the low end of read cost and space for "ideal" (SimulateSuite).
+class EagerPicker final : public CompactionPicker {
+ public:
+  explicit EagerPicker(const Options& options) : limits_(PolicyLimitsFor(options)) {}
+  const char* Name() const override { return "eager"; }
+  bool Pick(const TreeShape& tree, const WorkloadStats& stats, CompactionRequest* request) override {
+    BuildDecisionInput(tree, stats, limits_, ObjectiveDial{}, &input_);
+    size_t best = 0, best_runs = 0, best_whole = 0;
+    for (size_t c = 1; c < input_.candidates.size(); ++c) {
+      const CompactionRequest& r = input_.candidates[c].request;
+      size_t whole = 0;
+      for (const CompactionInputRun& in : r.inputs) whole += in.file_numbers.empty() ? 1 : 0;
+      if (r.inputs.size() > best_runs || (r.inputs.size() == best_runs && whole > best_whole)) {
+        best = c;
+        best_runs = r.inputs.size();
+        best_whole = whole;
+      }
+    }
+    if (best == 0 || best_runs < 2) return false;
+    *request = input_.candidates[best].request;
+    return true;
+  }
+
+ private:
+  const PolicyLimits limits_;
+  DecisionInput input_;
+};
+
 int SimulateSuite(const Args& args) {
   const double scale = args.Num("scale", 1.0);
   std::shared_ptr<const PolicyModel> model;
@@ -1089,7 +1165,7 @@ int SimulateSuite(const Args& args) {
   if (!DialArg(args, &dial)) return 1;
   const std::vector<std::pair<std::string, Options>> statics = StaticSettings();
   std::vector<double> sums(statics.size() + 1, 0.0);
-  double worst = 0;
+  double worst = 0, ideal_sum = 0;
   for (auto& [name, ops] : EvalWorkloads(scale)) {
     TrainWorkload w{name, ops, 100};
     double best = 1e300, learned = 0;
@@ -1108,7 +1184,24 @@ int SimulateSuite(const Args& args) {
                   r.ReadCost(), r.SpaceAmp(), cost, Seconds(t));
     }
     if (model) worst = std::max(worst, learned / best);
+    // The ideal point: the bytes of a tree that never compacts (the WAL,
+    // the flushes and the manifest) with the read cost and space of one
+    // that merges as much as it can at every decision. No policy writes
+    // less than the first or, to a close approximation, reads less than
+    // the second, so its cost estimates the floor under every policy.
+    {
+      SimConfig c = ConfigFor(w, dial);
+      EagerPicker eager(c.options);
+      const SimResult r = Simulate(c, &eager, w.ops);
+      const double floor_wa = static_cast<double>(r.wal_bytes + r.flush_bytes + r.manifest_bytes) /
+                              static_cast<double>(std::max<uint64_t>(1, r.user_bytes));
+      const double ideal = dial.wear * floor_wa + dial.read * r.ReadCost() + dial.space * (r.SpaceAmp() - 1);
+      ideal_sum += ideal;
+      std::printf("%-46s %-24s %8.2f %8.2f %8.2f %8.2f   (%+.1f%% vs the best static)\n", name.c_str(),
+                  "ideal point", floor_wa, r.ReadCost(), r.SpaceAmp(), ideal, 100 * (ideal / best - 1));
+    }
   }
+  std::printf("summed ideal point %.2f\n", ideal_sum);
   std::printf("summed cost:");
   for (size_t p = 0; p < statics.size(); ++p) std::printf("  %s %.2f", statics[p].first.c_str(), sums[p]);
   if (model) {
@@ -1185,7 +1278,10 @@ int main(int argc, char** argv) {
                  "                          [--scale S] [--trace FILE [--trace-only]]\n"
                  "                          [--start builtin|MODEL_FILE] [--suites N]\n"
                  "                          [--dial-checks N] [--freeze-gates] [--max-step S]\n"
-                 "                          [--default-dial]\n"
+                 "                          [--default-dial] [--imitate ROUNDS\n"
+                 "                          [--alternatives K] [--imitate-generations G]\n"
+                 "                          [--imitate-soft W] [--imitate-temperature T]\n"
+                 "                          [--imitate-dials N]]\n"
                  "       firn-trainer export --model FILE --inc FILE\n"
                  "       firn-trainer migrate --model SCHEMA1_FILE --out FILE\n"
                  "       firn-trainer validate [--scale S] [--quick] [--inline | --measured] [--seeds N] [--trace S]\n"
