@@ -23,7 +23,16 @@ std::shared_ptr<const PolicyModel> BuiltInModel() {
 
 // Demonstrations of the oracle from the built-in model on small workloads
 // where it changes at least one decision; *runs counts the workloads.
-std::vector<Demonstration> SmallDemonstrations(double* runs) {
+// Computed once for the tests that share them.
+std::vector<Demonstration> PlayDemonstrations(double* runs);
+const std::vector<Demonstration>& SmallDemonstrations(double* runs) {
+  static double played = 0;
+  static const std::vector<Demonstration> demos = PlayDemonstrations(&played);
+  *runs = played;
+  return demos;
+}
+
+std::vector<Demonstration> PlayDemonstrations(double* runs) {
   const SimConfig c = SmallConfig(CompactionStyle::kTiered);
   RolloutOptions o;
   o.alternatives = 4;
@@ -101,7 +110,7 @@ TEST_CASE("TheOracleRecordsEveryBranchedDecisionWithTheCostOfEachChoiceTried") {
 
 TEST_CASE("TheModelsRegretIsWhatItsOwnChoicesCostAboveTheCheapestTried") {
   double runs = 0;
-  const std::vector<Demonstration> demos = SmallDemonstrations(&runs);
+  const std::vector<Demonstration>& demos = SmallDemonstrations(&runs);
   REQUIRE(!demos.empty());
   double expected = 0;
   int matched = 0;
@@ -137,7 +146,7 @@ TEST_CASE("TheModelsRegretIsWhatItsOwnChoicesCostAboveTheCheapestTried") {
 
 TEST_CASE("FittingToTheDemonstrationsLowersTheRegretAndKeepsFrozenParameters") {
   double runs = 0;
-  const std::vector<Demonstration> demos = SmallDemonstrations(&runs);
+  const std::vector<Demonstration>& demos = SmallDemonstrations(&runs);
   const std::vector<int>& shape = NetworkShape();
   std::vector<float> start;
   REQUIRE(ModelToGenome(shape, BuiltInModel()->mlp, &start).ok());
