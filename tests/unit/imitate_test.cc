@@ -15,12 +15,6 @@
 namespace firn::trainer {
 namespace {
 
-std::shared_ptr<const PolicyModel> BuiltInModel() {
-  std::shared_ptr<const PolicyModel> model;
-  REQUIRE(DefaultPolicyModel(&model).ok());
-  return model;
-}
-
 // Demonstrations of the oracle from the built-in model on small workloads
 // where it changes at least one decision; *runs counts the workloads.
 // Computed once for the tests that share them.

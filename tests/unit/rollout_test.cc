@@ -14,12 +14,6 @@
 namespace firn::trainer {
 namespace {
 
-std::shared_ptr<const PolicyModel> BuiltInModel() {
-  std::shared_ptr<const PolicyModel> model;
-  REQUIRE(DefaultPolicyModel(&model).ok());
-  return model;
-}
-
 double ModelAloneCost(const SimConfig& c, const std::vector<Op>& ops) {
   const ObjectiveDial dial;
   std::unique_ptr<CompactionPicker> p = NewLearnedPicker(c.options, BuiltInModel(), dial);

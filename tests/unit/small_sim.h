@@ -1,13 +1,15 @@
-// tests/unit/small_sim.h: the small workloads and simulator settings the
-// trainer's tests share (sim_test, rollout_test): a 3,000-key space and
-// 64 KiB memtables and files, so a test workload builds a deep tree in
-// well under a second.
+// tests/unit/small_sim.h: the small workloads, simulator settings and
+// model the trainer's tests share (sim_test, rollout_test, imitate_test):
+// a 3,000-key space and 64 KiB memtables and files, so a test workload
+// builds a deep tree in well under a second.
 #ifndef FIRN_TESTS_UNIT_SMALL_SIM_H_
 #define FIRN_TESTS_UNIT_SMALL_SIM_H_
 
 #include <memory>
 #include <vector>
 
+#include "doctest/doctest.h"
+#include "policy/model.h"
 #include "tools/trainer/sim.h"
 #include "tools/trainer/workload.h"
 
@@ -45,6 +47,13 @@ inline std::vector<Op> Materialize(const WorkloadSpec& spec) {
   Op op;
   while (w->Next(&op)) out.push_back(op);
   return out;
+}
+
+// The model compiled into the library.
+inline std::shared_ptr<const PolicyModel> BuiltInModel() {
+  std::shared_ptr<const PolicyModel> model;
+  REQUIRE(DefaultPolicyModel(&model).ok());
+  return model;
 }
 
 }  // namespace firn::trainer
