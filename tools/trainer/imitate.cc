@@ -48,15 +48,17 @@ RegretFigures ImitationRegret(const PolicyModel& model, const std::vector<Demons
     const double worst = costliest / cheapest - 1;
     // Regret of each candidate: its tried cost, or the worst when untried.
     double regret[kMaxCandidates];
+    bool tried[kMaxCandidates] = {};
     std::fill(regret, regret + n, worst);
     for (const auto& [c, cost] : d.tried) {
-      if (c < n) regret[c] = cost / cheapest - 1;
+      if (c < n) {
+        regret[c] = cost / cheapest - 1;
+        tried[c] = true;
+      }
     }
     f.hard += regret[choice];
     if (regret[choice] == 0) f.matched++;
-    bool tried = false;
-    for (const auto& tc : d.tried) tried = tried || tc.first == choice;
-    if (!tried) f.untried++;
+    if (!tried[choice]) f.untried++;
     // Softmax at `temperature` score units (or 5% of the scores' range).
     int32_t lo = scores[0], hi = scores[0];
     for (int c = 1; c < n; ++c) {
