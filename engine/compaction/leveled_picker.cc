@@ -22,7 +22,7 @@ namespace {
 class LeveledPicker final : public CompactionPicker {
  public:
   explicit LeveledPicker(const Options& options)
-      : max_runs_l0_(options.max_runs_per_level),
+      : max_runs_l0_(MaxRunsPerLevel(options)),
         base_bytes_(options.leveled_base_bytes),
         multiplier_(options.leveled_multiplier),
         compact_pointer_(options.num_levels) {}

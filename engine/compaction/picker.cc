@@ -24,7 +24,8 @@ int TreeShape::DeepestLevel() const {
 }
 
 bool GuardrailTripped(const TreeShape& shape, const Options& options) {
-  const int run_cap = options.max_runs_per_level + (options.max_runs_per_level + 1) / 2;
+  const int max_runs = MaxRunsPerLevel(options);
+  const int run_cap = max_runs + (max_runs + 1) / 2;
   for (const LevelShape& level : shape.levels) {
     if (static_cast<int>(level.runs.size()) > run_cap) return true;
   }

@@ -25,7 +25,7 @@ namespace {
 class TieredPicker final : public CompactionPicker {
  public:
   explicit TieredPicker(const Options& options)
-      : max_runs_(options.max_runs_per_level),
+      : max_runs_(MaxRunsPerLevel(options)),
         ratio_(options.tiered_size_ratio_percent),
         max_space_amp_(options.max_space_amplification_percent),
         min_bytes_for_space_check_(4 * static_cast<uint64_t>(options.memtable_bytes)) {}

@@ -210,11 +210,12 @@ uint64_t DBImpl::PendingFlushBytes() const {
 Status DBImpl::MakeRoomForWrite(bool force) {
   bool allow_delay = !force;
   bool allow_stall = true;
-  const int l0_slowdown = 2 * options_.max_runs_per_level;
-  const int l0_stop = 3 * options_.max_runs_per_level;
+  const int max_runs = firn::MaxRunsPerLevel(options_);
+  const int l0_slowdown = 2 * max_runs;
+  const int l0_stop = 3 * max_runs;
   // The guardrail's cap (PickCompaction): without a thread, a write keeps
   // it by running the compaction it calls for.
-  const int run_cap = options_.max_runs_per_level + (options_.max_runs_per_level + 1) / 2;
+  const int run_cap = max_runs + (max_runs + 1) / 2;
   const uint64_t retries_seen = bg_retries_;
   for (;;) {
     // Level 0's runs once every sealed memtable is flushed (one run each):

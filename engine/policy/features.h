@@ -50,7 +50,7 @@ struct DecisionInput {
 
 struct PolicyLimits {
   int num_levels = 7;
-  int max_runs_per_level = 4;
+  int max_runs_per_level = 16;  // MaxRunsPerLevel of the options
   uint64_t memtable_bytes = 4u << 20;  // the unit of byte and time features
 };
 
@@ -58,7 +58,7 @@ struct PolicyLimits {
 inline PolicyLimits PolicyLimitsFor(const Options& options) {
   PolicyLimits l;
   l.num_levels = options.num_levels;
-  l.max_runs_per_level = options.max_runs_per_level;
+  l.max_runs_per_level = MaxRunsPerLevel(options);
   l.memtable_bytes = options.memtable_bytes;
   return l;
 }

@@ -290,7 +290,7 @@ Status Options::Validate() const {
                  static_cast<int>(CompactionStyle::kLearned),
                  static_cast<int>(CompactionStyle::kLeveled)),
       CheckRange("num_levels", num_levels, 2, 16),
-      CheckRange("max_runs_per_level", max_runs_per_level, 1, 64),
+      CheckRange("max_runs_per_level", max_runs_per_level, 0, 64),
       CheckRange("tiered_size_ratio_percent", tiered_size_ratio_percent, 0, 1000),
       CheckRange("max_space_amplification_percent", max_space_amplification_percent, 10, 10000),
       CheckRange<uint64_t>("leveled_base_bytes", leveled_base_bytes, 64 * kKiB, 64 * kGiB),
@@ -326,6 +326,11 @@ Status Options::Validate() const {
   Status dial_status = ParseObjectiveDial(policy_objective, &dial);
   if (!dial_status.ok()) return dial_status;
   return Status::OK();
+}
+
+int MaxRunsPerLevel(const Options& options) {
+  if (options.max_runs_per_level > 0) return options.max_runs_per_level;
+  return options.compaction == CompactionStyle::kLearned ? 16 : 4;
 }
 
 Options EffectiveOptions(const Options& options) {

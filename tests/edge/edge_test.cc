@@ -177,7 +177,7 @@ TEST_CASE("NoThreadModeWithoutMaintainKeepsPendingBytesAndRunCapBounded") {
   std::unique_ptr<DB> db;
   Options o = SmallOptions(BackgroundMode::kNone);
   REQUIRE(DB::Open(o, dir, &db).ok());
-  const int run_cap = o.max_runs_per_level + (o.max_runs_per_level + 1) / 2;
+  const int run_cap = MaxRunsPerLevel(o) + (MaxRunsPerLevel(o) + 1) / 2;
   uint64_t max_pending = 0;
   int max_runs = 0;
   const int n = 20000;

@@ -172,7 +172,7 @@ TEST_CASE("BackgroundCompactionBoundsRunsPerLevel") {
     for (int i = 0; i < 100; ++i) {
       std::string levels;
       REQUIRE(t.db->GetProperty("firn.levels", &levels));
-      if (std::atoi(levels.c_str() + 2) < t.options.max_runs_per_level) break;
+      if (std::atoi(levels.c_str() + 2) < MaxRunsPerLevel(t.options)) break;
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
     std::string json = t.Json();

@@ -243,6 +243,24 @@ TEST_CASE("StringsAcceptAnyLineWithoutBreaks") {
 
 TEST_CASE("DefaultsAreValid") { CHECK(Options().Validate().ok()); }
 
+TEST_CASE("MaxRunsPerLevelZeroMeansThePickersDefault") {
+  Options o;
+  CHECK(o.max_runs_per_level == 0);
+  o.compaction = CompactionStyle::kLearned;
+  CHECK(MaxRunsPerLevel(o) == 16);
+  o.compaction = CompactionStyle::kTiered;
+  CHECK(MaxRunsPerLevel(o) == 4);
+  o.compaction = CompactionStyle::kLeveled;
+  CHECK(MaxRunsPerLevel(o) == 4);
+  for (CompactionStyle style :
+       {CompactionStyle::kLearned, CompactionStyle::kTiered, CompactionStyle::kLeveled}) {
+    o.compaction = style;
+    o.max_runs_per_level = 7;
+    CHECK(MaxRunsPerLevel(o) == 7);
+    o.max_runs_per_level = 0;
+  }
+}
+
 TEST_CASE("ValidateChecksEachRangeAtItsBounds") {
   struct Range {
     const char* name;
@@ -253,7 +271,7 @@ TEST_CASE("ValidateChecksEachRangeAtItsBounds") {
   };
   const Range ranges[] = {
       {"num_levels", "2", "1", "16", "17"},
-      {"max_runs_per_level", "1", "0", "64", "65"},
+      {"max_runs_per_level", "0", "-1", "64", "65"},
       {"memtable_bytes", "64K", "65535", "1G", "1073741825"},
       {"block_bytes", "256", "255", "1M", "1048577"},
       {"sst_target_bytes", "64K", "65535", "4G", "4294967297"},

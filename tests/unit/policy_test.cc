@@ -535,7 +535,7 @@ void RunAdversary(std::shared_ptr<CompactionPicker> picker, bool expect_rejectio
   }
   // Guardrail: writes stop at 3 x max_runs_per_level level-0 runs and the
   // tiered rule takes over past 2 x, so no level ever holds more than 3 x.
-  CHECK(max_runs_seen <= 3 * o.max_runs_per_level);
+  CHECK(max_runs_seen <= 3 * MaxRunsPerLevel(o));
   std::string json;
   REQUIRE(db->GetProperty("firn.stats.json", &json));
   MESSAGE(std::string(picker->Name()) << ": max runs in a level " << max_runs_seen << "; " << json.substr(0, 300));

@@ -392,8 +392,8 @@ TEST_CASE("SimulatorHoldsAnyPickerToTheEnginesGuardrail") {
   // Flushes go on while the guardrail's compaction runs, so a level may
   // pass the cap meanwhile, but never the point where writes stop (3x).
   INFO("most runs in a level: " << most);
-  CHECK(most > c.options.max_runs_per_level);
-  CHECK(most <= static_cast<size_t>(3 * c.options.max_runs_per_level));
+  CHECK(most > static_cast<size_t>(MaxRunsPerLevel(c.options)));
+  CHECK(most <= static_cast<size_t>(3 * MaxRunsPerLevel(c.options)));
 }
 
 TEST_CASE("TheSimulatorShowsThePickerWorkloadRatesWithinATrainingWorkload") {

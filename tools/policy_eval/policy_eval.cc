@@ -3,7 +3,14 @@
 //
 //   firn-policy-eval [--quick] [--csv] [--scale S] [--model FILE] [--verbose]
 //                    [--workload SUBSTRING] [--repeat N] [--dial-sweep]
-//                    [--objective wear=2,read=1,space=1]
+//                    [--objective wear=2,read=1,space=1] [--learned-runs N]
+//                    [--static tiered:runs=R,ratio=P,space=S | leveled:mult=M]...
+//
+// Policies: learned (its max_runs_per_level N with --learned-runs), tiered
+// and leveled at their RocksDB-like defaults, the tuned settings
+// tiered:runs=6,ratio=50, leveled:mult=4, tiered:runs=10 and
+// tiered:runs=24 (the best single settings of `firn-trainer sweep` and of
+// the engine), and each --static setting.
 //
 // Runs every workload of the evaluation suite (tools/trainer/workload.h:
 // seeds, mixes and phase orders disjoint from training) through DB::Open on
@@ -22,6 +29,7 @@
 // blocks per read, toward space the last).
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <iterator>
 #include <string>
@@ -176,10 +184,53 @@ int DialSweep(double scale, int repeat, const std::string& model, const std::str
   return 0;
 }
 
+// "tiered:runs=R,ratio=P,space=S" or "leveled:mult=M" (any subset of the
+// keys) into *o's compaction style and the options the keys name; false
+// for anything else, or a value out of the option's range.
+bool ParseStaticSetting(const std::string& spec, Options* o) {
+  const size_t colon = spec.find(':');
+  const std::string style = spec.substr(0, colon);
+  if (style == "tiered") {
+    o->compaction = CompactionStyle::kTiered;
+  } else if (style == "leveled") {
+    o->compaction = CompactionStyle::kLeveled;
+  } else {
+    return false;
+  }
+  size_t at = colon == std::string::npos ? spec.size() : colon + 1;
+  while (at < spec.size()) {
+    size_t end = spec.find(',', at);
+    if (end == std::string::npos) end = spec.size();
+    const std::string item = spec.substr(at, end - at);
+    at = end + 1;
+    const size_t eq = item.find('=');
+    if (eq == std::string::npos) return false;
+    const std::string key = item.substr(0, eq);
+    char* rest = nullptr;
+    const long v = std::strtol(item.c_str() + eq + 1, &rest, 10);
+    if (rest == item.c_str() + eq + 1 || *rest != '\0') return false;
+    const bool tiered = o->compaction == CompactionStyle::kTiered;
+    if (tiered && key == "runs" && v >= 1 && v <= 64) {
+      o->max_runs_per_level = static_cast<int>(v);
+    } else if (tiered && key == "ratio" && v >= 0 && v <= 1000) {
+      o->tiered_size_ratio_percent = static_cast<int>(v);
+    } else if (tiered && key == "space" && v >= 10 && v <= 10000) {
+      o->max_space_amplification_percent = static_cast<int>(v);
+    } else if (!tiered && key == "mult" && v >= 2 && v <= 100) {
+      o->leveled_multiplier = static_cast<int>(v);
+    } else {
+      return false;
+    }
+  }
+  return true;
+}
+
 int Main(int argc, char** argv) {
   bool quick = false, csv = false, verbose = false;
   bool sweep = false;  // the learned policy under several dials
   int repeat = 3;     // runs per policy and workload, averaged
+  int learned_runs = 0;  // the learned policy's max_runs_per_level (0 = default)
+  std::vector<std::string> extra;  // --static SPEC: more static settings
   std::string only;  // run only workloads whose name contains this
   double scale = 1.0;
   std::string model, objective = "wear=2,read=1,space=1";
@@ -200,6 +251,14 @@ int Main(int argc, char** argv) {
       only = value();
     } else if (a == "--repeat") {
       repeat = std::max(1, std::atoi(value().c_str()));
+    } else if (a == "--learned-runs") {
+      learned_runs = std::atoi(value().c_str());
+      if (learned_runs < 1 || learned_runs > 64) {
+        std::fprintf(stderr, "--learned-runs: give a number of runs in [1, 64]\n");
+        return 1;
+      }
+    } else if (a == "--static") {
+      extra.push_back(value());
     } else if (a == "--dial-sweep") {
       sweep = true;
     } else if (a == "--verbose") {
@@ -209,7 +268,9 @@ int Main(int argc, char** argv) {
                    "usage: firn-policy-eval [--quick] [--csv] [--scale S] [--model FILE]\n"
                    "                        [--objective wear=2,read=1,space=1]\n"
                    "                        [--workload SUBSTRING] [--verbose] [--repeat N]\n"
-                   "                        [--dial-sweep]\n");
+                   "                        [--dial-sweep] [--learned-runs N]\n"
+                   "                        [--static tiered:runs=R,ratio=P,space=S |\n"
+                   "                                  leveled:mult=M] ...\n");
       return 1;
     }
   }
@@ -232,11 +293,27 @@ int Main(int argc, char** argv) {
     if (mult) p.options.leveled_multiplier = mult;
     policies.push_back(p);
   };
-  add("learned", CompactionStyle::kLearned, 0, -1, 0);
+  add(learned_runs ? "learned:runs=" + std::to_string(learned_runs) : std::string("learned"),
+      CompactionStyle::kLearned, learned_runs, -1, 0);
   add("tiered", CompactionStyle::kTiered, 0, -1, 0);
   add("leveled", CompactionStyle::kLeveled, 0, -1, 0);
   add("tiered:runs=6,ratio=50", CompactionStyle::kTiered, 6, 50, 0);
   add("leveled:mult=4", CompactionStyle::kLeveled, 0, -1, 4);
+  // The best single settings of `firn-trainer sweep` (2026-11-28) and of
+  // the engine runs that checked it: tiered with more runs per level.
+  add("tiered:runs=10", CompactionStyle::kTiered, 10, -1, 0);
+  add("tiered:runs=24", CompactionStyle::kTiered, 24, -1, 0);
+  for (const std::string& spec : extra) {
+    Policy p{spec, base};
+    if (!ParseStaticSetting(spec, &p.options)) {
+      std::fprintf(stderr,
+                   "--static '%s': give tiered:runs=R,ratio=P,space=S or leveled:mult=M "
+                   "(any subset of the keys)\n",
+                   spec.c_str());
+      return 1;
+    }
+    policies.push_back(p);
+  }
 
   if (csv) {
     std::printf("workload,policy,device_per_user,space_amp,space_amp_end,blocks_per_get,"

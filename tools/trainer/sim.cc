@@ -386,10 +386,10 @@ void Simulator::Put(uint64_t key, uint32_t value_size, bool tombstone) {
     SampleSpaceAmp();
   }
   const int l0_runs = static_cast<int>(version_->level(0).runs.size());
-  if (busy_ && l0_runs >= 3 * config_.options.max_runs_per_level) {
+  if (busy_ && l0_runs >= 3 * MaxRunsPerLevel(config_.options)) {
     now_ = std::max(now_, busy_until_);  // stall until the worker is done
     MaybeFinishCompaction(false);
-  } else if (l0_runs >= 2 * config_.options.max_runs_per_level) {
+  } else if (l0_runs >= 2 * MaxRunsPerLevel(config_.options)) {
     now_ += config_.timing.slowdown;
   }
   const size_t klen = 8;

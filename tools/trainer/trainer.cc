@@ -20,6 +20,10 @@
 //   firn-trainer graft [--model FILE] --ablate
 //   firn-trainer oracle [--model FILE] [--scale S] [--alternatives K]
 //                       [--threads T] [--workload S] [--objective DIAL] [--verbose]
+//   firn-trainer sweep [--model FILE] [--scale S] [--threads T] [--objective DIAL]
+//
+// train, simulate, oracle and sweep take --policy-runs N: the learned
+// policy's max_runs_per_level (default BaseOptions()'s 4).
 //
 // train, simulate and oracle take --timing put=US,get=US,scan=US,
 // compaction=B_PER_US,flush=US: the simulator's timing (SimTiming) for a
@@ -145,6 +149,14 @@ std::vector<std::pair<std::string, Options>> StaticSettings() {
   t.max_runs_per_level = 6;
   t.tiered_size_ratio_percent = 50;
   r.emplace_back("tiered:runs=6,ratio=50", t);
+  // The best single settings of `firn-trainer sweep` (2026-11-28): more
+  // runs per level write less, and Bloom filters keep a get's cost flat.
+  Options t10 = o;
+  t10.max_runs_per_level = 10;
+  r.emplace_back("tiered:runs=10", t10);
+  Options t24 = o;
+  t24.max_runs_per_level = 24;
+  r.emplace_back("tiered:runs=24", t24);
   Options l = BaseOptions();
   l.compaction = CompactionStyle::kLeveled;
   r.emplace_back("leveled", l);
@@ -198,10 +210,16 @@ bool TimingArg(const Args& args) {
   return true;
 }
 
+// --policy-runs N: the learned policy's max_runs_per_level (its guardrail
+// caps a level at 1.5 x N runs); 0 = BaseOptions()'s. The static settings
+// keep their own.
+int g_policy_runs = 0;
+
 SimConfig ConfigFor(const TrainWorkload& w, const ObjectiveDial& d) {
   SimConfig c;
   c.timing = g_timing;
   c.options = BaseOptions();
+  if (g_policy_runs > 0) c.options.max_runs_per_level = g_policy_runs;
   c.value_size = w.value_size;
   c.wear = d.wear;
   c.read = d.read;
@@ -212,7 +230,7 @@ SimConfig ConfigFor(const TrainWorkload& w, const ObjectiveDial& d) {
 SimResult RunStatic(const TrainWorkload& w, CompactionStyle style, const ObjectiveDial& d,
                     const Options* opts = nullptr) {
   SimConfig c = ConfigFor(w, d);
-  if (opts != nullptr) c.options = *opts;
+  c.options = opts != nullptr ? *opts : BaseOptions();
   c.options.compaction = style;
   std::unique_ptr<CompactionPicker> p = NewCompactionPicker(c.options);
   return Simulate(c, p.get(), w.ops);
@@ -1214,6 +1232,102 @@ int SimulateSuite(const Args& args) {
   return 0;
 }
 
+// Every static rule of the tiered family (max_runs_per_level 4..10, size
+// ratio 20..200%, space amplification 100..400%) and of the leveled one
+// (multiplier 4..10), on the evaluation suite: the best single setting by
+// summed cost, and the best setting of each workload, as a policy that
+// knew each workload in advance and picked the static rule for it would.
+// With --model, the learned policy beside them.
+int Sweep(const Args& args) {
+  const double scale = args.Num("scale", 1.0);
+  const int threads = std::max(1, static_cast<int>(args.Num("threads", 2)));
+  std::shared_ptr<const PolicyModel> model;
+  if (args.Has("model")) {
+    Status ls = LoadModelArg(args, "model", &model);
+    if (!ls.ok()) {
+      std::fprintf(stderr, "%s\n", ls.ToString().c_str());
+      return 1;
+    }
+  }
+  ObjectiveDial dial = kDials[0];
+  if (!DialArg(args, &dial)) return 1;
+  std::vector<std::pair<std::string, Options>> settings;
+  for (int runs : {4, 6, 8, 10, 12, 16, 24}) {
+    for (int ratio : {0, 20, 50, 100, 200}) {
+      for (int space : {100, 200, 400}) {
+        Options o = BaseOptions();
+        o.compaction = CompactionStyle::kTiered;
+        o.max_runs_per_level = runs;
+        o.tiered_size_ratio_percent = ratio;
+        o.max_space_amplification_percent = space;
+        settings.emplace_back("tiered:runs=" + std::to_string(runs) + ",ratio=" +
+                                  std::to_string(ratio) + ",space=" + std::to_string(space),
+                              o);
+      }
+    }
+  }
+  for (int mult : {4, 6, 8, 10}) {
+    Options o = BaseOptions();
+    o.compaction = CompactionStyle::kLeveled;
+    o.leveled_multiplier = mult;
+    settings.emplace_back("leveled:mult=" + std::to_string(mult), o);
+  }
+  const auto workloads = EvalWorkloads(scale);
+  // costs[w][s]: workload w under setting s (the last column the model's).
+  const size_t columns = settings.size() + (model ? 1 : 0);
+  std::vector<std::vector<double>> costs(workloads.size(), std::vector<double>(columns, 0));
+  std::atomic<size_t> next{0};
+  auto work = [&]() {
+    for (size_t job; (job = next.fetch_add(1)) < workloads.size() * columns;) {
+      const size_t w = job / columns, s = job % columns;
+      TrainWorkload tw{workloads[w].first, workloads[w].second, 100};
+      const SimResult r = s < settings.size()
+                              ? RunStatic(tw, settings[s].second.compaction, dial, &settings[s].second)
+                              : RunModel(tw, model, dial);
+      costs[w][s] = r.Cost(dial.wear, dial.read, dial.space);
+    }
+  };
+  std::vector<std::thread> pool;
+  for (int t = 0; t < threads; ++t) pool.emplace_back(work);
+  for (std::thread& t : pool) t.join();
+
+  size_t best_single = 0;
+  std::vector<double> sums(columns, 0);
+  for (size_t s = 0; s < columns; ++s) {
+    for (size_t w = 0; w < workloads.size(); ++w) sums[s] += costs[w][s];
+    if (s < settings.size() && sums[s] < sums[best_single]) best_single = s;
+  }
+  std::printf("%-46s %-34s %8s %-34s %8s %8s\n", "workload", "best single setting", "cost",
+              "best setting for the workload", "cost", "vs");
+  double per_workload_sum = 0;
+  for (size_t w = 0; w < workloads.size(); ++w) {
+    size_t b = 0;
+    for (size_t s = 1; s < settings.size(); ++s) {
+      if (costs[w][s] < costs[w][b]) b = s;
+    }
+    per_workload_sum += costs[w][b];
+    std::printf("%-46s %-34s %8.2f %-34s %8.2f %+7.1f%%", workloads[w].first.c_str(),
+                settings[best_single].first.c_str(), costs[w][best_single],
+                settings[b].first.c_str(), costs[w][b],
+                100 * (costs[w][b] / costs[w][best_single] - 1));
+    if (model) {
+      std::printf("  learned %.2f (%+.1f%%)", costs[w][settings.size()],
+                  100 * (costs[w][settings.size()] / costs[w][best_single] - 1));
+    }
+    std::printf("\n");
+  }
+  std::printf("summed over %zu settings: best single %s %.2f; best setting per workload %.2f "
+              "(%+.1f%%)",
+              settings.size(), settings[best_single].first.c_str(), sums[best_single],
+              per_workload_sum, 100 * (per_workload_sum / sums[best_single] - 1));
+  if (model) {
+    std::printf("; learned %.2f (%+.1f%%)", sums[settings.size()],
+                100 * (sums[settings.size()] / sums[best_single] - 1));
+  }
+  std::printf("\n");
+  return 0;
+}
+
 int Oracle(const Args& args) {
   std::shared_ptr<const PolicyModel> model;
   Status ls = LoadModelArg(args, "model", &model);
@@ -1294,7 +1408,10 @@ int main(int argc, char** argv) {
                  "       firn-trainer graft [--model FILE] --ablate\n"
                  "       firn-trainer oracle [--model FILE] [--scale S] [--alternatives K]\n"
                  "                           [--threads T] [--workload S] [--objective DIAL]\n"
-                 "                           [--verbose]\n");
+                 "                           [--verbose]\n"
+                 "       firn-trainer sweep [--model FILE] [--scale S] [--threads T]\n"
+                 "                          [--objective DIAL]\n"
+                 "train, simulate, oracle and sweep also take --policy-runs N and --timing ...\n");
     return 1;
   }
   std::string cmd = argv[1];
@@ -1302,6 +1419,11 @@ int main(int argc, char** argv) {
   std::string command = "firn-trainer";
   for (int i = 1; i < argc; ++i) command += std::string(" ") + argv[i];
   if (!TimingArg(args)) return 1;
+  g_policy_runs = static_cast<int>(args.Num("policy-runs", 0));
+  if (g_policy_runs < 0 || g_policy_runs > 64) {
+    std::fprintf(stderr, "--policy-runs: %d is not in [0, 64]\n", g_policy_runs);
+    return 1;
+  }
   if (cmd == "train") return Train(args, command);
   if (cmd == "validate") return Validate(args);
   if (cmd == "simulate") return SimulateSuite(args);
@@ -1309,6 +1431,7 @@ int main(int argc, char** argv) {
   if (cmd == "migrate") return Migrate(args);
   if (cmd == "graft") return Graft(args);
   if (cmd == "oracle") return Oracle(args);
+  if (cmd == "sweep") return Sweep(args);
   std::fprintf(stderr, "unknown command '%s'\n", cmd.c_str());
   return 1;
 }

@@ -84,9 +84,14 @@ struct Options {
   CompactionStyle compaction = CompactionStyle::kLearned;
   // Number of levels of the tree. [2, 16].
   int num_levels = 7;
-  // Tiered: most sorted runs a level holds before it must be merged.
-  // [1, 64].
-  int max_runs_per_level = 4;
+  // Most sorted runs a level holds before it must be merged (tiered; level
+  // 0 for leveled), and the base of every picker's guardrails: no level
+  // holds more than 1.5 x this many runs, and writes slow down at 2 x runs
+  // in level 0 and wait at 3 x. [1, 64], or 0 = the picker's default
+  // (MaxRunsPerLevel): 4 for tiered and leveled (RocksDB's level-0
+  // trigger), 16 for learned (the policy decides when to merge, below a
+  // cap of 24 runs; the built-in model is trained for it).
+  int max_runs_per_level = 0;
   // Tiered: merge adjacent runs while the next is no more than this percent
   // larger than the sum so far (RocksDB universal "size_ratio"). [0, 1000].
   int tiered_size_ratio_percent = 20;
@@ -176,6 +181,10 @@ struct Options {
 // policy, metadata and allocator overhead). Fields already below their share
 // are kept. REQUIRES: options.Validate() is OK.
 Options EffectiveOptions(const Options& options);
+
+// options.max_runs_per_level, or when that is 0 the default of
+// options.compaction's picker: 4 for tiered and leveled, 16 for learned.
+int MaxRunsPerLevel(const Options& options);
 
 // Every option but `env`, one "name=value" line each in field order, in the
 // form Options::Set accepts (sizes in plain bytes). Used for the OPTIONS
