@@ -16,6 +16,7 @@
 #include "tests/unit/small_sim.h"
 #include "tools/trainer/engine_run.h"
 #include "tools/trainer/quantize.h"
+#include "tools/trainer/key_values.h"
 #include "tools/trainer/sim.h"
 #include "tools/trainer/workload.h"
 
@@ -521,6 +522,34 @@ TEST_CASE("QuantizedGenomeTracksTheFloatNetwork") {
     }
   }
   CHECK(agree >= pairs * 7 / 10);
+}
+
+TEST_CASE("KeyValueListsSplitOnCommasAndStopAtABadItem") {
+  std::vector<std::pair<std::string, std::string>> seen;
+  auto keep = [&](const std::string& k, const std::string& v) {
+    seen.emplace_back(k, v);
+    return true;
+  };
+  CHECK(ForEachKeyValue("runs=10,ratio=,space=200", keep));
+  REQUIRE(seen.size() == 3);
+  CHECK(seen[0] == std::make_pair(std::string("runs"), std::string("10")));
+  CHECK(seen[1] == std::make_pair(std::string("ratio"), std::string("")));
+  CHECK(seen[2] == std::make_pair(std::string("space"), std::string("200")));
+  seen.clear();
+  CHECK(ForEachKeyValue("", keep));
+  CHECK(seen.empty());
+  // An item without '=' stops the walk and is reported.
+  std::string bad;
+  CHECK_FALSE(ForEachKeyValue("a=1,b,c=3", keep, [&](const std::string& item) { bad = item; }));
+  CHECK(bad == "b");
+  CHECK(seen.size() == 1);
+  // So does fn returning false.
+  seen.clear();
+  CHECK_FALSE(ForEachKeyValue("a=1,b=2", [&](const std::string& k, const std::string& v) {
+    seen.emplace_back(k, v);
+    return k != "a";
+  }));
+  CHECK(seen.size() == 1);
 }
 
 }  // namespace firn::trainer

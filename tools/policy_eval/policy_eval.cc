@@ -37,6 +37,7 @@
 
 #include "policy/features.h"
 #include "tools/trainer/engine_run.h"
+#include "tools/trainer/key_values.h"
 #include "tools/trainer/sim.h"
 #include "tools/trainer/workload.h"
 
@@ -197,19 +198,13 @@ bool ParseStaticSetting(const std::string& spec, Options* o) {
   } else {
     return false;
   }
-  size_t at = colon == std::string::npos ? spec.size() : colon + 1;
-  while (at < spec.size()) {
-    size_t end = spec.find(',', at);
-    if (end == std::string::npos) end = spec.size();
-    const std::string item = spec.substr(at, end - at);
-    at = end + 1;
-    const size_t eq = item.find('=');
-    if (eq == std::string::npos) return false;
-    const std::string key = item.substr(0, eq);
+  if (colon == std::string::npos) return true;
+  const bool tiered = o->compaction == CompactionStyle::kTiered;
+  return ForEachKeyValue(spec.substr(colon + 1), [&](const std::string& key,
+                                                     const std::string& value) {
     char* rest = nullptr;
-    const long v = std::strtol(item.c_str() + eq + 1, &rest, 10);
-    if (rest == item.c_str() + eq + 1 || *rest != '\0') return false;
-    const bool tiered = o->compaction == CompactionStyle::kTiered;
+    const long v = std::strtol(value.c_str(), &rest, 10);
+    if (rest == value.c_str() || *rest != '\0') return false;
     if (tiered && key == "runs" && v >= 1 && v <= 64) {
       o->max_runs_per_level = static_cast<int>(v);
     } else if (tiered && key == "ratio" && v >= 0 && v <= 1000) {
@@ -221,8 +216,8 @@ bool ParseStaticSetting(const std::string& spec, Options* o) {
     } else {
       return false;
     }
-  }
-  return true;
+    return true;
+  });
 }
 
 int Main(int argc, char** argv) {

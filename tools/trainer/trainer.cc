@@ -68,6 +68,7 @@
 #include "port/env.h"
 #include "tools/trainer/engine_run.h"
 #include "tools/trainer/imitate.h"
+#include "tools/trainer/key_values.h"
 #include "tools/trainer/quantize.h"
 #include "tools/trainer/rollout.h"
 #include "tools/trainer/sim.h"
@@ -174,45 +175,43 @@ SimTiming g_timing;
 // subset; with put, get or scan given, blocks cost no time of their own).
 bool TimingArg(const Args& args) {
   if (!args.Has("timing")) return true;
-  std::string spec = args.Get("timing", "");
-  size_t at = 0;
-  while (at < spec.size()) {
-    size_t end = spec.find(',', at);
-    if (end == std::string::npos) end = spec.size();
-    const std::string item = spec.substr(at, end - at);
-    at = end + 1;
-    const size_t eq = item.find('=');
-    char* rest = nullptr;
-    const double v = eq == std::string::npos ? 0 : std::strtod(item.c_str() + eq + 1, &rest);
-    if (eq == std::string::npos || rest == nullptr || *rest != '\0' || !(v > 0)) {
-      std::fprintf(stderr, "--timing: '%s' is not NAME=POSITIVE_NUMBER\n", item.c_str());
-      return false;
-    }
-    const std::string name = item.substr(0, eq);
-    if (name == "put") {
-      g_timing.put = v;
-    } else if (name == "get") {
-      g_timing.get = v;
-      g_timing.get_block = 0;
-    } else if (name == "scan") {
-      g_timing.scan = v;
-      g_timing.scan_block = 0;
-    } else if (name == "compaction") {
-      g_timing.compaction_bytes_per_micro = v;
-    } else if (name == "flush") {
-      g_timing.flush_micros = v;
-    } else {
-      std::fprintf(stderr, "--timing: unknown '%s' (put, get, scan, compaction, flush)\n",
-                   name.c_str());
-      return false;
-    }
-  }
-  return true;
+  auto not_a_number = [](const std::string& item) {
+    std::fprintf(stderr, "--timing: '%s' is not NAME=POSITIVE_NUMBER\n", item.c_str());
+  };
+  return ForEachKeyValue(
+      args.Get("timing", ""),
+      [&](const std::string& name, const std::string& value) {
+        char* rest = nullptr;
+        const double v = std::strtod(value.c_str(), &rest);
+        if (rest == value.c_str() || *rest != '\0' || !(v > 0)) {
+          not_a_number(name + "=" + value);
+          return false;
+        }
+        if (name == "put") {
+          g_timing.put = v;
+        } else if (name == "get") {
+          g_timing.get = v;
+          g_timing.get_block = 0;
+        } else if (name == "scan") {
+          g_timing.scan = v;
+          g_timing.scan_block = 0;
+        } else if (name == "compaction") {
+          g_timing.compaction_bytes_per_micro = v;
+        } else if (name == "flush") {
+          g_timing.flush_micros = v;
+        } else {
+          std::fprintf(stderr, "--timing: unknown '%s' (put, get, scan, compaction, flush)\n",
+                       name.c_str());
+          return false;
+        }
+        return true;
+      },
+      not_a_number);
 }
 
 // --policy-runs N: the learned policy's max_runs_per_level (its guardrail
-// caps a level at 1.5 x N runs); 0 = BaseOptions()'s. The static settings
-// keep their own.
+// caps a level at 1.5 x N runs); 0 = the learned picker's default
+// (MaxRunsPerLevel: 16). The static settings keep their own.
 int g_policy_runs = 0;
 
 SimConfig ConfigFor(const TrainWorkload& w, const ObjectiveDial& d) {
