@@ -9,7 +9,8 @@
 //
 //   memory_budget_test [background=thread|none]
 // FIRN_MEM_BUDGET (bytes, default 4 MiB) and FIRN_MEM_WORKLOAD (user bytes
-// written, default 48 MiB) change the sizes. Exit status 0 iff the peak
+// written, default 48 MiB) change the sizes; FIRN_MEM_RUNS sets
+// max_runs_per_level (default 0: the picker's own, MaxRunsPerLevel). Exit status 0 iff the peak
 // stays within budget + kAllowanceBytes. Skipped (exit 77) under
 // AddressSanitizer, whose shadow memory and quarantine dwarf the budget.
 #include <cinttypes>
@@ -82,6 +83,7 @@ int main(int argc, char** argv) {
   firn::Options o;
   o.memory_budget_bytes = budget;
   if (none) o.background = firn::BackgroundMode::kNone;
+  o.max_runs_per_level = static_cast<int>(EnvBytes("FIRN_MEM_RUNS", 0));
   const uint64_t baseline = PeakRssBytes();
   std::unique_ptr<firn::DB> db;
   firn::Status s = firn::DB::Open(o, dir, &db);

@@ -257,7 +257,12 @@ TEST_CASE("MaxRunsPerLevelZeroMeansThePickersDefault") {
     o.compaction = style;
     o.max_runs_per_level = 7;
     CHECK(MaxRunsPerLevel(o) == 7);
+    // A memory budget keeps every picker at 4 unless the field says else.
+    o.memory_budget_bytes = 4u << 20;
+    CHECK(MaxRunsPerLevel(o) == 7);
     o.max_runs_per_level = 0;
+    CHECK(MaxRunsPerLevel(o) == 4);
+    o.memory_budget_bytes = 0;
   }
 }
 

@@ -90,7 +90,8 @@ struct Options {
   // in level 0 and wait at 3 x. [1, 64], or 0 = the picker's default
   // (MaxRunsPerLevel): 4 for tiered and leveled (RocksDB's level-0
   // trigger), 16 for learned (the policy decides when to merge, below a
-  // cap of 24 runs; the built-in model is trained for it).
+  // cap of 24 runs; the built-in model is trained for it), and 4 for every
+  // picker when memory_budget_bytes is set (the budget's shares assume it).
   int max_runs_per_level = 0;
   // Tiered: merge adjacent runs while the next is no more than this percent
   // larger than the sum so far (RocksDB universal "size_ratio"). [0, 1000].
@@ -182,8 +183,9 @@ struct Options {
 // are kept. REQUIRES: options.Validate() is OK.
 Options EffectiveOptions(const Options& options);
 
-// options.max_runs_per_level, or when that is 0 the default of
-// options.compaction's picker: 4 for tiered and leveled, 16 for learned.
+// options.max_runs_per_level, or when that is 0: 4 with a memory budget
+// (memory_budget_bytes > 0), else the default of options.compaction's
+// picker, 4 for tiered and leveled and 16 for learned.
 int MaxRunsPerLevel(const Options& options);
 
 // Every option but `env`, one "name=value" line each in field order, in the
