@@ -164,7 +164,7 @@ class DBImpl final : public DB {
   uint64_t NewOutputFileNumber() EXCLUDES(mutex_);
   SequenceNumber SmallestSnapshot() REQUIRES(mutex_);
   uint64_t PendingFlushBytes() const REQUIRES(mutex_);
-  int MaxRunsPerLevel() const REQUIRES(mutex_);
+  int MostRunsInALevel() const REQUIRES(mutex_);
   void RecordBackgroundError(const Status& s) REQUIRES(mutex_);
   Status WaitForBackground(bool (DBImpl::*done)() const) REQUIRES(mutex_);
   bool NoSealedMemtables() const REQUIRES(mutex_) { return sealed_.empty(); }

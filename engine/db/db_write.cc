@@ -187,7 +187,7 @@ WriteBatch* DBImpl::BuildBatchGroup(Writer** last_writer) {
   return result;
 }
 
-int DBImpl::MaxRunsPerLevel() const {
+int DBImpl::MostRunsInALevel() const {
   size_t most = 0;
   for (const Level& level : versions_->current()->levels()) most = std::max(most, level.runs.size());
   return static_cast<int>(most);
@@ -210,7 +210,7 @@ uint64_t DBImpl::PendingFlushBytes() const {
 Status DBImpl::MakeRoomForWrite(bool force) {
   bool allow_delay = !force;
   bool allow_stall = true;
-  const int max_runs = firn::MaxRunsPerLevel(options_);
+  const int max_runs = MaxRunsPerLevel(options_);
   const int l0_slowdown = 2 * max_runs;
   const int l0_stop = 3 * max_runs;
   // The guardrail's cap (PickCompaction): without a thread, a write keeps
@@ -261,7 +261,7 @@ Status DBImpl::MakeRoomForWrite(bool force) {
       continue;
     }
     if (allow_delay && NoThread() &&
-        (pending > options_.max_pending_flush_bytes || MaxRunsPerLevel() > run_cap)) {
+        (pending > options_.max_pending_flush_bytes || MostRunsInALevel() > run_cap)) {
       // Behind, and no thread to catch up: one step here instead of a sleep.
       write_slowdowns_.fetch_add(1, std::memory_order_relaxed);
       InlineStep();

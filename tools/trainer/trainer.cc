@@ -347,6 +347,13 @@ Status LoadModelArg(const Args& args, const char* key, std::shared_ptr<const Pol
   return s;
 }
 
+// LoadModelArg, with the error printed to stderr; false on an error.
+bool LoadModelFlag(const Args& args, const char* key, std::shared_ptr<const PolicyModel>* model) {
+  const Status s = LoadModelArg(args, key, model);
+  if (!s.ok()) std::fprintf(stderr, "%s\n", s.ToString().c_str());
+  return s.ok();
+}
+
 // The dial gates (docs/policy.md, "The dial gates"): designed hidden
 // units that make the objective dial steer, written over units that an
 // ablation (`graft --ablate`) shows change no decision.
@@ -1241,13 +1248,7 @@ int Sweep(const Args& args) {
   const double scale = args.Num("scale", 1.0);
   const int threads = std::max(1, static_cast<int>(args.Num("threads", 2)));
   std::shared_ptr<const PolicyModel> model;
-  if (args.Has("model")) {
-    Status ls = LoadModelArg(args, "model", &model);
-    if (!ls.ok()) {
-      std::fprintf(stderr, "%s\n", ls.ToString().c_str());
-      return 1;
-    }
-  }
+  if (args.Has("model") && !LoadModelFlag(args, "model", &model)) return 1;
   ObjectiveDial dial = kDials[0];
   if (!DialArg(args, &dial)) return 1;
   std::vector<std::pair<std::string, Options>> settings;
@@ -1329,11 +1330,7 @@ int Sweep(const Args& args) {
 
 int Oracle(const Args& args) {
   std::shared_ptr<const PolicyModel> model;
-  Status ls = LoadModelArg(args, "model", &model);
-  if (!ls.ok()) {
-    std::fprintf(stderr, "%s\n", ls.ToString().c_str());
-    return 1;
-  }
+  if (!LoadModelFlag(args, "model", &model)) return 1;
   ObjectiveDial dial = kDials[0];
   if (!DialArg(args, &dial)) return 1;
   RolloutOptions ro;
