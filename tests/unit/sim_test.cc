@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <map>
 #include <memory>
+#include <set>
 
 #include "compaction/picker.h"
 #include "doctest/doctest.h"
@@ -244,6 +245,50 @@ TEST_CASE("WorkloadsAreDeterministicPerSeed") {
   for (const WorkloadSpec& e : EvaluationSuite(0.1)) {
     for (const WorkloadSpec& t : TrainingSuite(3, 0.1)) CHECK(e.seed != t.seed);
   }
+}
+
+TEST_CASE("VariedMixesSpreadEachKindAroundItsDefault") {
+  // --varied-mixes: the same kinds and phase counts as the plain suite;
+  // every non-load phase gets an explicit mix that sums to 1 and keeps its
+  // kind's character; the mixes and key spaces differ between suites and
+  // are the same for the same seed.
+  const std::vector<WorkloadSpec> plain = TrainingSuite(3, 0.1);
+  const std::vector<WorkloadSpec> a = TrainingSuite(3, 0.1, true);
+  const std::vector<WorkloadSpec> again = TrainingSuite(3, 0.1, true);
+  const std::vector<WorkloadSpec> other = TrainingSuite(4, 0.1, true);
+  REQUIRE(a.size() == plain.size());
+  REQUIRE(other.size() == a.size());
+  std::set<double> puts;
+  std::set<uint64_t> keyspaces;
+  for (size_t i = 0; i < a.size(); ++i) {
+    CAPTURE(a[i].name);
+    REQUIRE(a[i].phases.size() == again[i].phases.size());
+    CHECK(a[i].keyspace == again[i].keyspace);
+    // (readheavy's key space is cut to a third of its operations)
+    if (a[i].name != "readheavy") CHECK(a[i].keyspace >= 15000);
+    CHECK(a[i].keyspace < 80000);
+    keyspaces.insert(a[i].keyspace);
+    keyspaces.insert(other[i].keyspace);
+    for (size_t k = 0; k < a[i].phases.size(); ++k) {
+      const PhaseSpec& p = a[i].phases[k];
+      CHECK(p.put == again[i].phases[k].put);
+      if (p.kind == PhaseKind::kLoad) {
+        CHECK(p.put < 0);
+        continue;
+      }
+      CHECK(p.put + p.del + p.get + p.scan == doctest::Approx(1.0));
+      puts.insert(p.put);
+      if (p.kind == PhaseKind::kReadHeavy) CHECK(p.get > 0.5);
+      if (p.kind == PhaseKind::kUniform || p.kind == PhaseKind::kZipf) CHECK(p.put > 0.5);
+      if (p.kind == PhaseKind::kScanHeavy) CHECK(p.scan > 0.1);
+      if (p.kind == PhaseKind::kDeleteHeavy) CHECK(p.del > 0.15);
+    }
+  }
+  for (const WorkloadSpec& w : plain) {
+    for (const PhaseSpec& p : w.phases) CHECK(p.put < 0);  // the kinds' defaults
+  }
+  CHECK(puts.size() > a.size());  // the shares spread
+  CHECK(keyspaces.size() > a.size());
 }
 
 TEST_CASE("TraceRoundTrip") {

@@ -130,8 +130,10 @@ struct TrainWorkload {
 
 const ObjectiveDial kDials[] = {{2, 1, 1}, {1, 1, 1}, {4, 1, 1}, {1, 4, 1}, {1, 1, 4}};
 constexpr int kNumDials = 5;
-// Weight of the fitness penalty on a workload worse than its best static.
+// Default weight of the fitness penalty on a workload worse than its best
+// static setting by more than the margin (--worse-penalty, --worse-margin).
 constexpr double kWorsePenalty = 2.0;
+constexpr double kWorseMargin = 0.02;
 // A dial index meaning: the default dial, and also check that turning the
 // dial toward wear lowers write amplification and toward read lowers the
 // read cost (each miss of a 2% drop costs kDialPenalty x the shortfall).
@@ -389,6 +391,8 @@ int Train(const Args& args, const std::string& command) {
   const int pop = std::max(4, static_cast<int>(args.Num("population", 20)) / 2 * 2);
   const int threads = std::max(1, static_cast<int>(args.Num("threads", 2)));
   const double scale = args.Num("scale", 1.0);
+  const double worse_penalty = std::max(0.0, args.Num("worse-penalty", kWorsePenalty));
+  const double worse_margin = args.Num("worse-margin", kWorseMargin);
   // Workloads per generation that also check the dial steers (kDialCheck).
   const int dial_checks = std::max(0, static_cast<int>(args.Num("dial-checks", 0)));
   auto t0 = std::chrono::steady_clock::now();
@@ -409,7 +413,7 @@ int Train(const Args& args, const std::string& command) {
   const int suites = std::max(1, static_cast<int>(args.Num("suites", 2)));
   std::vector<TrainWorkload> ws, vs;
   auto add_suite = [&](uint64_t suite_seed, std::vector<TrainWorkload>* out) {
-    for (const WorkloadSpec& spec : TrainingSuite(suite_seed, scale)) {
+    for (const WorkloadSpec& spec : TrainingSuite(suite_seed, scale, args.Has("varied-mixes"))) {
       std::unique_ptr<Workload> w = NewWorkload(spec);
       out->push_back({spec.name + "@" + std::to_string(suite_seed), Materialize(w.get()),
                       spec.value_size});
@@ -479,8 +483,9 @@ int Train(const Args& args, const std::string& command) {
 
   // Fitness of a genome: mean over workloads of cost / best static cost,
   // each workload under the dial drawn for it this generation, plus a
-  // penalty on every workload more than 2% worse than its best static
-  // setting (the evaluation allows no workload more than 5% worse).
+  // penalty on every workload more than 2% (--worse-margin) worse than its
+  // best static setting (the evaluation allows no workload more than 5%
+  // worse).
   auto fitness_on = [&](const std::vector<float>& g, const std::vector<int>& dials,
                         const std::vector<TrainWorkload>& set,
                         const std::vector<std::array<double, kNumDials>>& set_base) {
@@ -492,7 +497,7 @@ int Train(const Args& args, const std::string& command) {
       const ObjectiveDial& d = kDials[di];
       SimResult r = RunModel(set[i], model, d);
       const double ratio = r.Cost(d.wear, d.read, d.space) / set_base[i][di];
-      sum += ratio + kWorsePenalty * std::max(0.0, ratio - 1.02);
+      sum += ratio + worse_penalty * std::max(0.0, ratio - 1.0 - worse_margin);
       if (dials[i] == kDialCheck) {
         // The dial must steer: toward wear (4/1/1) fewer bytes written,
         // toward read (1/4/1) fewer blocks per read, than at the default.
@@ -1388,7 +1393,9 @@ int main(int argc, char** argv) {
                  "                          [--scale S] [--trace FILE [--trace-only]]\n"
                  "                          [--start builtin|MODEL_FILE] [--suites N]\n"
                  "                          [--dial-checks N] [--freeze-gates] [--max-step S]\n"
-                 "                          [--default-dial] [--imitate ROUNDS\n"
+                 "                          [--default-dial] [--worse-penalty W]\n"
+                 "                          [--worse-margin M] [--varied-mixes]\n"
+                 "                          [--imitate ROUNDS\n"
                  "                          [--alternatives K] [--imitate-generations G]\n"
                  "                          [--imitate-soft W] [--imitate-temperature T]\n"
                  "                          [--imitate-dials N]]\n"

@@ -300,7 +300,7 @@ bool TraceWorkload::Next(Op* op) {
   return true;
 }
 
-std::vector<WorkloadSpec> TrainingSuite(uint64_t seed, double scale) {
+std::vector<WorkloadSpec> TrainingSuite(uint64_t seed, double scale, bool varied_mixes) {
   Random rnd(seed * 0x9E3779B97F4A7C15ull + 17);
   std::vector<WorkloadSpec> suite;
   const uint32_t kValueSizes[] = {80, 100, 128};
@@ -308,29 +308,45 @@ std::vector<WorkloadSpec> TrainingSuite(uint64_t seed, double scale) {
     WorkloadSpec s;
     s.name = name;
     s.seed = rnd.Next64() & 0xffffffffull;  // evaluation seeds are >= 2^32
-    s.keyspace = 15000 + rnd.Uniform(25000);
+    s.keyspace = 15000 + rnd.Uniform(varied_mixes ? 65000 : 25000);
     s.value_size = kValueSizes[rnd.Uniform(3)];
     return s;
   };
+  // A phase of kind k with its mix varied (when varied_mixes): each share
+  // of the default mix is scaled by a factor in [0.5, 1.5), then the whole
+  // renormalized, so a kind keeps its character (a read-heavy phase stays
+  // mostly reads) while the overwrite and read shares spread.
+  auto phase = [&](PhaseKind k, uint64_t ops) {
+    PhaseSpec p = firn::trainer::Phase(k, ops);
+    if (!varied_mixes || k == PhaseKind::kLoad) return p;
+    const Mix m = DefaultMix(k);
+    auto draw = [&](double share) {
+      return share * (0.5 + static_cast<double>(rnd.Uniform(1000)) / 1000.0);
+    };
+    p.put = draw(m.put), p.del = draw(m.del), p.get = draw(m.get), p.scan = draw(m.scan);
+    const double sum = p.put + p.del + p.get + p.scan;
+    p.put /= sum, p.del /= sum, p.get /= sum, p.scan /= sum;
+    return p;
+  };
   const double n = 60000 * scale;
   WorkloadSpec s = spec("uniform");
-  s.phases = {Phase(PhaseKind::kUniform, Ops(n, 1))};
+  s.phases = {phase(PhaseKind::kUniform, Ops(n, 1))};
   suite.push_back(s);
   s = spec("zipf");
-  s.phases = {Phase(PhaseKind::kZipf, Ops(n, 1))};
+  s.phases = {phase(PhaseKind::kZipf, Ops(n, 1))};
   suite.push_back(s);
   s = spec("readheavy");
   s.keyspace = std::min<uint64_t>(s.keyspace, static_cast<uint64_t>(n / 3));
-  s.phases = {Phase(PhaseKind::kLoad, 0), Phase(PhaseKind::kReadHeavy, Ops(n, 1))};
+  s.phases = {phase(PhaseKind::kLoad, 0), phase(PhaseKind::kReadHeavy, Ops(n, 1))};
   suite.push_back(s);
   s = spec("scanheavy");
-  s.phases = {Phase(PhaseKind::kScanHeavy, Ops(n, 1))};
+  s.phases = {phase(PhaseKind::kScanHeavy, Ops(n, 1))};
   suite.push_back(s);
   s = spec("deleteheavy");
-  s.phases = {Phase(PhaseKind::kDeleteHeavy, Ops(n, 1))};
+  s.phases = {phase(PhaseKind::kDeleteHeavy, Ops(n, 1))};
   suite.push_back(s);
   s = spec("timeseries");
-  s.phases = {Phase(PhaseKind::kTimeSeries, Ops(n, 1))};
+  s.phases = {phase(PhaseKind::kTimeSeries, Ops(n, 1))};
   suite.push_back(s);
   // Shifting phases: three phases in a random order, never one of the
   // evaluation suite's orders (those all start with zipf or timeseries).
@@ -340,8 +356,8 @@ std::vector<WorkloadSpec> TrainingSuite(uint64_t seed, double scale) {
     s = spec("shifting" + std::to_string(i));
     s.phases.clear();
     PhaseKind first = kinds[rnd.Uniform(4)];  // uniform, readheavy, scanheavy, deleteheavy
-    s.phases.push_back(Phase(first, Ops(n / 3, 1)));
-    for (int k = 0; k < 2; ++k) s.phases.push_back(Phase(kinds[rnd.Uniform(6)], Ops(n / 3, 1)));
+    s.phases.push_back(phase(first, Ops(n / 3, 1)));
+    for (int k = 0; k < 2; ++k) s.phases.push_back(phase(kinds[rnd.Uniform(6)], Ops(n / 3, 1)));
     s.name += ":";
     for (const PhaseSpec& p : s.phases) s.name += std::string(PhaseKindName(p.kind)) + "+";
     s.name.pop_back();

@@ -106,8 +106,13 @@ class TraceWorkload final : public Workload {
 
 // The training suite: one spec per kind plus shifting-phase mixes, with
 // seeds, key spaces, value sizes and phase orders drawn from `seed`. Scale
-// 1.0 gives about 60,000 operations per workload.
-std::vector<WorkloadSpec> TrainingSuite(uint64_t seed, double scale);
+// 1.0 gives about 60,000 operations per workload. With `varied_mixes`
+// (firn-trainer train --varied-mixes) the key space is drawn from a wider
+// range (15,000-80,000 keys, not 15,000-40,000) and every phase's mix of
+// puts, deletes, gets and scans around its kind's default, so that a
+// policy meets the spread of overwrite and read shares a device sees,
+// not one mix per kind.
+std::vector<WorkloadSpec> TrainingSuite(uint64_t seed, double scale, bool varied_mixes = false);
 // The evaluation suite: fixed seeds, mixes and phase orders disjoint from
 // every training suite (training seeds are < 2^32, evaluation seeds are
 // above). Scale 1.0 gives about 150,000 operations per workload.
