@@ -70,7 +70,22 @@ struct TreeShape {
 // training and non-zero rates only in long engine runs.)
 uint64_t RateWindowMicros(uint64_t memtable_bytes);
 
-// Recent workload, as rates over a window and totals.
+// The policy clock's costs (db/policy_clock.h, docs/policy.md "The policy
+// clock"), in modeled microseconds: the engine advances its policy clock
+// by these, and the trainer's simulator times its operations with the same
+// numbers (SimTiming's defaults), so rates and ages mean the same in both.
+struct PolicyClockCosts {
+  static constexpr uint64_t kPut = 6;        // a put or delete
+  static constexpr uint64_t kGet = 4;        // a get, plus kBlock a block read
+  static constexpr uint64_t kScan = 12;      // an iterator, plus kBlock a block read
+  static constexpr uint64_t kBlock = 1;
+  static constexpr uint64_t kSlowdown = 250;  // a write slowed by backpressure
+  // A wall-time gap between operations longer than this counts whole (idle).
+  static constexpr uint64_t kIdleMicros = 100000;
+};
+
+// Recent workload, as rates over a window and totals. Times are on the
+// policy clock (PolicyClockCosts).
 struct WorkloadStats {
   uint64_t now_micros = 0;
   // Operations per second over the last window.

@@ -135,7 +135,8 @@ bool DBImpl::BackgroundStep() {
 }
 
 WorkloadStats DBImpl::CurrentWorkload() {
-  uint64_t now = env_->NowMicros();
+  const uint64_t wall = env_->NowMicros();
+  uint64_t now = policy_clock_.Now(wall);
   uint64_t elapsed = now - window_start_micros_;
   if (elapsed >= RateWindowMicros(options_.memtable_bytes)) {
     double secs = static_cast<double>(elapsed) / 1e6;
@@ -157,8 +158,8 @@ WorkloadStats DBImpl::CurrentWorkload() {
   w.now_micros = now;
   uint64_t last_c = last_compaction_micros_.load(std::memory_order_relaxed);
   uint64_t last_w = last_write_micros_.load(std::memory_order_relaxed);
-  w.micros_since_last_compaction = now - std::max(last_c, open_micros_);
-  w.micros_since_last_write = now - std::max(last_w, open_micros_);
+  w.micros_since_last_compaction = now - std::max(last_c, clock_start_micros_);
+  w.micros_since_last_write = wall - std::max(last_w, open_micros_);
   w.pending_flush_bytes = PendingFlushBytes();
   uint64_t free_bytes = 0;
   if (env_->GetFreeSpace(dbname_, &free_bytes).ok()) w.free_space_bytes = free_bytes;
@@ -183,7 +184,7 @@ bool DBImpl::PickCompaction(std::unique_ptr<Compaction>* c) {
     request.output_level = options_.num_levels - 1;
     request.reason = "manual: compact all";
   } else {
-    TreeShape shape = ShapeOf(*v, env_->NowMicros());
+    TreeShape shape = ShapeOf(*v, PolicyNow());
     WorkloadStats stats = CurrentWorkload();
     bool pick = picker_->Pick(shape, stats, &request);
     // Guardrails (GuardrailTripped, compaction/picker.h): however the
@@ -219,7 +220,7 @@ bool DBImpl::PickCompaction(std::unique_ptr<Compaction>* c) {
 Status DBImpl::FlushOldestSealed() {
   Sealed sealed = sealed_.front();
   SequenceNumber smallest_snapshot = SmallestSnapshot();
-  uint64_t now = env_->NowMicros();
+  uint64_t now = PolicyNow();  // the files' creation time, for their ages
   std::vector<FileMetaData> outputs;
   Status s;
   {
@@ -267,7 +268,7 @@ Status DBImpl::FlushOldestSealed() {
 }
 
 Status DBImpl::RunCompaction(Compaction* c) {
-  uint64_t now = env_->NowMicros();
+  uint64_t now = PolicyNow();  // the outputs' creation time, for their ages
   Log(c->DebugString());
   VersionEdit edit;
   if (c->IsTrivialMove()) {
@@ -359,7 +360,7 @@ Status DBImpl::RunCompaction(Compaction* c) {
   }
   compaction_bytes_read_.fetch_add(c->InputBytes(), std::memory_order_relaxed);
   compactions_.fetch_add(1, std::memory_order_relaxed);
-  last_compaction_micros_.store(env_->NowMicros(), std::memory_order_relaxed);
+  last_compaction_micros_.store(PolicyNow(), std::memory_order_relaxed);
   DeleteObsoleteFiles();
   bg_cv_.SignalAll();
   return Status::OK();

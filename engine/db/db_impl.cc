@@ -120,7 +120,6 @@ Status DB::Open(const Options& options, const std::string& path, std::unique_ptr
 Status DBImpl::Open() {
   port::MutexLock l(&mutex_);
   open_micros_ = env_->NowMicros();
-  window_start_micros_ = open_micros_;
   if (options_.create_if_missing) {
     Status s = env_->CreateDir(dbname_);
     if (!s.ok()) return s;
@@ -171,6 +170,18 @@ Status DBImpl::Open() {
       Status ts = TraceWriter::Open(env_.get(), options_.trace_path, &trace_);
       if (!ts.ok()) Log("trace not recorded: " + ts.ToString());
     }
+    // The policy clock goes on from the newest file's creation time on it,
+    // so ages stay non-negative across reopens (db/policy_clock.h).
+    std::shared_ptr<const Version> v = versions_->current();
+    for (int l = 0; l < v->num_levels(); ++l) {
+      for (const Run& r : v->level(l).runs) {
+        for (const FileRef& f : r.files) {
+          clock_start_micros_ = std::max(clock_start_micros_, f->created_micros);
+        }
+      }
+    }
+    policy_clock_.Start(clock_start_micros_, env_->NowMicros());
+    window_start_micros_ = clock_start_micros_;
     Log("opened " + dbname_ + " with picker " + picker_->Name());
     opened_ = true;
     if (!NoThread()) bg_thread_ = std::thread([this] { BackgroundThread(); });
@@ -531,13 +542,17 @@ Status DBImpl::Get(const ReadOptions& o, std::string_view key, std::string* valu
   Status s;
   bool done = mem->Get(key, seq, value, &s);
   for (size_t i = 0; !done && i < sealed.size(); ++i) done = sealed[i]->Get(key, seq, value, &s);
+  uint64_t blocks = 0;
   if (!done) {
     ReadStats stats;
     s = version->Get(o, table_cache_.get(), key, seq, value, &stats);
+    blocks = stats.blocks_read;
     get_blocks_read_.fetch_add(stats.blocks_read, std::memory_order_relaxed);
     get_files_probed_.fetch_add(stats.files_probed, std::memory_order_relaxed);
     get_cache_hits_.fetch_add(stats.block_cache_hits, std::memory_order_relaxed);
   }
+  policy_clock_.Operation(PolicyClockCosts::kGet + PolicyClockCosts::kBlock * blocks,
+                         env_->NowMicros());
   mem->Unref();
   for (MemTable* m : sealed) m->Unref();
   if (s.IsNotFound()) return Status::NotFound(key.size() <= 64 ? std::string(key) : "key");
@@ -563,6 +578,7 @@ Iterator* DBImpl::NewIterator(const ReadOptions& o) {
     version = versions_->current();
   }
   scans_.fetch_add(1, std::memory_order_relaxed);
+  policy_clock_.Operation(PolicyClockCosts::kScan, env_->NowMicros());
   for (MemTable* m : refs) children.push_back(m->NewIterator());
   ReadOptions ro = o;
   // The run iterators count the data blocks they fetch here; the count is
@@ -573,6 +589,7 @@ Iterator* DBImpl::NewIterator(const ReadOptions& o) {
   Iterator* it = NewDBIterator(merged, seq, [this, refs = std::move(refs), version,
                                              stats]() mutable {
     iterator_blocks_read_.fetch_add(stats->blocks_read, std::memory_order_relaxed);
+    policy_clock_.Add(PolicyClockCosts::kBlock * stats->blocks_read);
     for (MemTable* m : refs) m->Unref();
     // The last reader of an old version may leave its files unreferenced
     // (replaced by compactions meanwhile): have them deleted now, not at

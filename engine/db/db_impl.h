@@ -26,6 +26,7 @@
 #include "compaction/picker.h"
 #include "db/dbformat.h"
 #include "db/io_stats_env.h"
+#include "db/policy_clock.h"
 #include "firn/db.h"
 #include "port/port.h"
 #include "sst/table.h"
@@ -161,6 +162,7 @@ class DBImpl final : public DB {
   Status RunCompaction(Compaction* c) REQUIRES(mutex_);
   bool PickCompaction(std::unique_ptr<Compaction>* c) REQUIRES(mutex_);
   WorkloadStats CurrentWorkload() REQUIRES(mutex_);
+  uint64_t PolicyNow() const { return policy_clock_.Now(env_->NowMicros()); }
   uint64_t NewOutputFileNumber() EXCLUDES(mutex_);
   SequenceNumber SmallestSnapshot() REQUIRES(mutex_);
   uint64_t PendingFlushBytes() const REQUIRES(mutex_);
@@ -265,7 +267,13 @@ class DBImpl final : public DB {
   std::atomic<uint64_t> flush_bytes_written_{0};
   std::atomic<uint64_t> write_slowdowns_{0}, write_stalls_{0}, stall_micros_{0};
   std::atomic<uint64_t> picker_rejections_{0}, guardrail_overrides_{0};
+  // last_compaction_micros_ is on the policy clock; last_write_micros_ is
+  // wall time.
   std::atomic<uint64_t> last_compaction_micros_{0}, last_write_micros_{0};
+  // The clock of the policy's time features (db/policy_clock.h), set at
+  // open to the newest file's creation time on it (clock_start_micros_).
+  PolicyClock policy_clock_;
+  uint64_t clock_start_micros_ = 0;
   std::atomic<uint64_t> max_write_micros_{0};  // longest write call
   uint64_t open_micros_ = 0;
   // Sliding-window workload rates for the picker.

@@ -129,6 +129,7 @@ Status DBImpl::WriteImpl(const WriteOptions& o, const WriteBatch* batch) {
     if (status.ok()) {
       const uint64_t now = env_->NowMicros();
       last_write_micros_.store(now, std::memory_order_relaxed);
+      policy_clock_.Operation(PolicyClockCosts::kPut * count, now);
       if (now - start_micros > max_write_micros_.load(std::memory_order_relaxed)) {
         max_write_micros_.store(now - start_micros, std::memory_order_relaxed);
       }
@@ -271,6 +272,7 @@ Status DBImpl::MakeRoomForWrite(bool force) {
     if (allow_delay && (pending > options_.max_pending_flush_bytes || l0_runs >= l0_slowdown)) {
       // Behind: spread the delay over many writes rather than stall one.
       write_slowdowns_.fetch_add(1, std::memory_order_relaxed);
+      policy_clock_.Add(PolicyClockCosts::kSlowdown);
       mutex_.Unlock();
       env_->SleepMicros(kSlowdownMicros);
       mutex_.Lock();

@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <map>
 #include <mutex>
@@ -15,6 +16,7 @@
 #include "compaction/compaction.h"
 #include "compaction/picker.h"
 #include "db/dbformat.h"
+#include "db/policy_clock.h"
 #include "firn/db.h"
 #include "policy/features.h"
 #include "policy/int4_mlp.h"
@@ -632,6 +634,133 @@ TEST_CASE("TheEngineShowsThePickerWorkloadRatesWithinAFractionOfASecond") {
   CHECK(picker->most_gets() > 100);
   CHECK(RateWindowMicros(o.memtable_bytes) == 10000);
   CHECK(RateWindowMicros(4u << 20) == 524288);
+}
+
+namespace {
+
+// A clock that advances `step` microseconds each time it is read: a device
+// `step` times slower than one that takes a microsecond per clock read.
+class SteppingClockEnv final : public EnvWrapper {
+ public:
+  SteppingClockEnv(Env* target, uint64_t step) : EnvWrapper(target), step_(step) {}
+  uint64_t NowMicros() override { return now_.fetch_add(step_) + step_; }
+  void Jump(uint64_t micros) { now_.fetch_add(micros); }
+
+ private:
+  const uint64_t step_;
+  std::atomic<uint64_t> now_{1000000};
+};
+
+// Never compacts; keeps the WorkloadStats of the first call after each
+// change of the tree (keyed by user bytes written and runs), not the idle
+// re-asks, whose number depends on the wall clock.
+class StatsRecordingPicker final : public CompactionPicker {
+ public:
+  const char* Name() const override { return "stats"; }
+  bool Pick(const TreeShape& t, const WorkloadStats& s, CompactionRequest*) override {
+    std::lock_guard<std::mutex> l(mu_);
+    seen_.emplace(std::make_pair(s.user_bytes_written, t.total_runs), s);
+    return false;
+  }
+  std::vector<WorkloadStats> seen() {
+    std::lock_guard<std::mutex> l(mu_);
+    std::vector<WorkloadStats> r;
+    for (const auto& [key, s] : seen_) r.push_back(s);
+    return r;
+  }
+
+ private:
+  std::mutex mu_;
+  std::map<std::pair<uint64_t, int>, WorkloadStats> seen_;
+};
+
+// The stats the picker sees over a fixed workload (background = none, so
+// the picker is asked at the same points whatever the clock does).
+std::vector<WorkloadStats> StatsSeen(SteppingClockEnv* env, uint64_t idle_jump) {
+  auto picker = std::make_shared<StatsRecordingPicker>();
+  Options o;
+  o.env = env;
+  o.background = BackgroundMode::kNone;
+  o.memtable_bytes = 64 << 10;
+  o.sst_target_bytes = 64 << 10;
+  o.compaction_picker = picker;
+  std::unique_ptr<DB> db;
+  REQUIRE(DB::Open(o, "/db", &db).ok());
+  std::string v(100, 'v');
+  for (int i = 0; i < 6000; ++i) {
+    REQUIRE(db->Put(WriteOptions(), Key(i % 2500), v).ok());
+    std::string got;
+    if (i % 3 == 0) db->Get(ReadOptions(), Key(i / 3), &got).IgnoreError();
+    if (i % 50 == 0) {
+      std::unique_ptr<Iterator> it(db->NewIterator(ReadOptions()));
+      int n = 0;
+      for (it->Seek(Key(i / 7)); it->Valid() && n < 20; it->Next()) n++;
+    }
+    if (i == 5000 && idle_jump > 0) env->Jump(idle_jump);
+    REQUIRE(db->Maintain(1).ok());  // one step: the budget is spent at once
+  }
+  REQUIRE(db->Close().ok());
+  return picker->seen();
+}
+
+}  // namespace
+
+TEST_CASE("ThePolicysTimeFeaturesDoNotDependOnTheDevicesSpeed") {
+  // The same operations on a device 50 times slower show the policy the
+  // same rates and the same time since the last compaction: they are on
+  // the policy clock (modeled work, db/policy_clock.h), as in the trainer's
+  // simulator, not wall time.
+  std::unique_ptr<Env> mem_a = NewMemEnv(), mem_b = NewMemEnv();
+  SteppingClockEnv fast(mem_a.get(), 1), slow(mem_b.get(), 50);
+  const std::vector<WorkloadStats> a = StatsSeen(&fast, 0), b = StatsSeen(&slow, 0);
+  REQUIRE(a.size() == b.size());
+  REQUIRE(a.size() > 10);
+  size_t with_rates = 0;
+  for (size_t i = 0; i < a.size(); ++i) {
+    CAPTURE(i);
+    CHECK(a[i].write_rate == b[i].write_rate);
+    CHECK(a[i].read_rate == b[i].read_rate);
+    CHECK(a[i].scan_rate == b[i].scan_rate);
+    CHECK(a[i].micros_since_last_compaction == b[i].micros_since_last_compaction);
+    if (a[i].write_rate > 0) with_rates++;
+  }
+  CHECK(with_rates > a.size() / 2);
+  // 6 modeled microseconds a put: the write rate is below 1e6 / 6.
+  for (const WorkloadStats& s : a) CHECK(s.write_rate <= 1e6 / PolicyClockCosts::kPut);
+}
+
+TEST_CASE("AnIdleGapCountsOnThePolicyClock") {
+  // Ten seconds with no operation: the time since the last compaction
+  // grows by them (a lull reads as time passing), where a busy run of the
+  // same operations shows no such jump.
+  std::unique_ptr<Env> mem_a = NewMemEnv(), mem_b = NewMemEnv();
+  SteppingClockEnv busy(mem_a.get(), 1), idle(mem_b.get(), 1);
+  const std::vector<WorkloadStats> a = StatsSeen(&busy, 0), b = StatsSeen(&idle, 10000000);
+  REQUIRE(!a.empty());
+  uint64_t most_a = 0, most_b = 0;
+  for (const WorkloadStats& s : a) most_a = std::max(most_a, s.micros_since_last_compaction);
+  for (const WorkloadStats& s : b) most_b = std::max(most_b, s.micros_since_last_compaction);
+  CHECK(most_a < 1000000);
+  CHECK(most_b >= 10000000);
+}
+
+TEST_CASE("PolicyClockCountsWorkAndLongGapsOnly") {
+  PolicyClock c;
+  c.Start(500, 1000);
+  CHECK(c.Now(1000) == 500);
+  c.Operation(6, 1010);             // a short gap: only the work counts
+  CHECK(c.Now(1010) == 506);
+  c.Add(3);                         // blocks an iterator read
+  CHECK(c.Now(2000) == 509);        // 990 us since the last operation: busy
+  const uint64_t gap = PolicyClockCosts::kIdleMicros + 1;
+  CHECK(c.Now(1010 + gap) == 509 + gap);  // a long gap reads as idle time
+  c.Operation(4, 1010 + gap);
+  CHECK(c.Now(1010 + gap) == 509 + gap + 4);
+  uint64_t last = 0;
+  for (uint64_t wall = 1010 + gap; wall < 1010 + 3 * gap; wall += 7919) {
+    CHECK(c.Now(wall) >= last);  // never decreases
+    last = c.Now(wall);
+  }
 }
 
 TEST_CASE("ObjectiveDialParsesAndRejectsBadTerms") {

@@ -83,11 +83,13 @@ CostModel Calibrate(const Options& options, uint32_t value_size);
 // Modeled foreground time per operation, in microseconds (so that rates
 // and "time since last compaction" seen by a policy are meaningful).
 struct SimTiming {
-  double put = 6;
-  double get = 4;
-  double get_block = 1;
-  double scan = 12;
-  double scan_block = 1;
+  // The defaults are the engine's policy clock (PolicyClockCosts), so the
+  // policy sees the same rates and ages in training as in the engine.
+  double put = PolicyClockCosts::kPut;
+  double get = PolicyClockCosts::kGet;
+  double get_block = PolicyClockCosts::kBlock;
+  double scan = PolicyClockCosts::kScan;
+  double scan_block = PolicyClockCosts::kBlock;
   // Background compaction speed (bytes read + written per microsecond).
   // While a compaction runs, writes go on and memtables are flushed (the
   // engine flushes between compaction entries); the compaction's result
@@ -108,7 +110,7 @@ struct SimTiming {
   double flush_micros = 0;
   // Writes are delayed by `slowdown` once level 0 holds 2x
   // max_runs_per_level runs, and wait for the compaction at 3x.
-  double slowdown = 250;  // kSlowdownMicros in engine/db/db_write.cc
+  double slowdown = PolicyClockCosts::kSlowdown;  // kSlowdownMicros in engine/db/db_write.cc
 };
 
 struct SimConfig {

@@ -11,6 +11,7 @@
 //   firn-trainer export --model FILE --inc FILE
 //   firn-trainer migrate --model SCHEMA1_FILE --out FILE
 //   firn-trainer validate [--scale S] [--quick] [--inline | --measured] [--seeds N] [--trace S]
+//                         [--model builtin|FILE]
 //   firn-trainer simulate [--scale S] [--model FILE] [--objective DIAL]
 //   firn-trainer graft [--model FILE] --out FILE [--no-gate] [--keep-rates]
 //                      [--k K --m M --dial W --scan W --tree-runs W --runs W --threshold T
@@ -763,11 +764,24 @@ std::vector<std::pair<std::string, std::vector<Op>>> EvalWorkloads(double scale,
 // part ways).
 class TracingPicker : public CompactionPicker {
  public:
-  TracingPicker(std::unique_ptr<CompactionPicker> inner, const char* who)
-      : inner_(std::move(inner)), who_(who) {}
+  // every_call: also a line for each call that waits, with the workload
+  // statistics the picker saw (validate --trace-all).
+  TracingPicker(std::unique_ptr<CompactionPicker> inner, const char* who, bool every_call = false)
+      : inner_(std::move(inner)), who_(who), every_call_(every_call) {}
   const char* Name() const override { return inner_->Name(); }
   bool Pick(const TreeShape& tree, const WorkloadStats& stats, CompactionRequest* request) override {
     const bool go = inner_->Pick(tree, stats, request);
+    if (every_call_) {
+      std::string runs;
+      for (const LevelShape& l : tree.levels) runs += " " + std::to_string(l.runs.size());
+      std::printf("%s call user=%.2fMB runs%s rates w %.0f r %.0f s %.0f d %.0f since %.1fms "
+                  "pending %llu free %.0fMB -> %s\n",
+                  who_, stats.user_bytes_written / 1048576.0, runs.c_str(), stats.write_rate,
+                  stats.read_rate, stats.scan_rate, stats.delete_rate,
+                  stats.micros_since_last_compaction / 1000.0,
+                  static_cast<unsigned long long>(stats.pending_flush_bytes),
+                  stats.free_space_bytes / 1048576.0, go ? request->reason.c_str() : "wait");
+    }
     if (!go) return false;
     std::string line;
     char buf[96];
@@ -802,6 +816,7 @@ class TracingPicker : public CompactionPicker {
  private:
   std::unique_ptr<CompactionPicker> inner_;
   const char* who_;
+  const bool every_call_;
   int count_ = 0;
 };
 
@@ -810,6 +825,21 @@ int Validate(const Args& args) {
   const bool inline_worker = args.Has("inline");
   const bool measured = args.Has("measured") && !inline_worker;
   const double scale = args.Has("quick") ? 0.3 : args.Num("scale", 1.0);
+  // --model builtin|FILE: the learned policy too, at the default dial, so
+  // that its own simulated and engine runs can be compared.
+  std::vector<CompactionStyle> styles = {CompactionStyle::kTiered, CompactionStyle::kLeveled};
+  std::shared_ptr<const PolicyModel> model;
+  std::string model_path;
+  if (args.Has("model")) {
+    if (!LoadModelFlag(args, "model", &model)) return 1;
+    if (args.Get("model", "") != "builtin") model_path = args.Get("model", "");
+    styles.push_back(CompactionStyle::kLearned);
+  }
+  auto style_name = [](CompactionStyle style) {
+    return style == CompactionStyle::kLeveled   ? "leveled"
+           : style == CompactionStyle::kLearned ? "learned"
+                                                : "tiered";
+  };
   auto t0 = std::chrono::steady_clock::now();
   std::printf("%-46s %-8s %10s %10s %8s   %s\n", "workload", "picker", "sim MB", "engine MB",
               "error", "sim/engine wal, sst, flushes, compactions; blocks per get or scan");
@@ -833,7 +863,7 @@ int Validate(const Args& args) {
     if (seeds > 1) std::printf("seed offset %d\n", 1000 * k);
     for (auto& [name, ops] : EvalWorkloads(scale, 1000 * static_cast<uint64_t>(k))) {
       if (!trace.empty() && name.find(trace) == std::string::npos) continue;
-      for (CompactionStyle style : {CompactionStyle::kTiered, CompactionStyle::kLeveled}) {
+      for (CompactionStyle style : styles) {
         Options o = BaseOptions();
         o.compaction = style;
         SimConfig c;
@@ -843,9 +873,13 @@ int Validate(const Args& args) {
         EngineResult er;
         Options eo = o;
         if (!trace.empty()) {
-          eo.compaction_picker = std::make_shared<TracingPicker>(NewCompactionPicker(o), "engine");
+          eo.compaction_picker = std::make_shared<TracingPicker>(
+              style == CompactionStyle::kLearned ? NewLearnedPicker(o, model, ObjectiveDial{})
+                                                 : NewCompactionPicker(o),
+              "engine", args.Has("trace-all"));
         }
-        Status s = RunEngine(eo, ops, "", &er, inline_worker, /*time_calls=*/measured);
+        Status s = RunEngine(eo, ops, style == CompactionStyle::kLearned ? model_path : "", &er,
+                             inline_worker, /*time_calls=*/measured);
         if (!s.ok()) {
           std::fprintf(stderr, "%s: %s\n", name.c_str(), s.ToString().c_str());
           return 1;
@@ -867,8 +901,12 @@ int Validate(const Args& args) {
                 (er.live_bytes + er.compacted_bytes) / er.compact_all_seconds / 1e6;
           }
         }
-        std::unique_ptr<CompactionPicker> p = NewCompactionPicker(o);
-        if (!trace.empty()) p = std::make_unique<TracingPicker>(std::move(p), "sim   ");
+        std::unique_ptr<CompactionPicker> p =
+            style == CompactionStyle::kLearned ? NewLearnedPicker(o, model, ObjectiveDial{})
+                                               : NewCompactionPicker(o);
+        if (!trace.empty()) {
+          p = std::make_unique<TracingPicker>(std::move(p), "sim   ", args.Has("trace-all"));
+        }
         SimResult sr = Simulate(c, p.get(), ops);
         double err = (static_cast<double>(sr.DeviceBytes()) - static_cast<double>(er.device_bytes)) /
                      static_cast<double>(er.device_bytes);
@@ -876,15 +914,14 @@ int Validate(const Args& args) {
         sum_abs += std::fabs(err);
         count++;
         if (k == 0) {
-          sums.push_back({name + (style == CompactionStyle::kLeveled ? " leveled" : " tiered"), {}});
+          sums.push_back({name + " " + style_name(style), {}});
         }
         sums[row].second.first += static_cast<double>(sr.DeviceBytes());
         sums[row].second.second += static_cast<double>(er.device_bytes);
         row++;
         std::printf("%-46s %-8s %10.2f %10.2f %+7.1f%%   %.2f/%.2f, %.2f/%.2f, %llu/%llu, %llu/%llu"
                     "; blocks per read %.2f/%.2f  [engine %.0f kops/s, compaction %.0f MB/s]\n",
-                    name.c_str(), style == CompactionStyle::kLeveled ? "leveled" : "tiered",
-                    sr.DeviceBytes() / 1048576.0, er.device_bytes / 1048576.0, 100 * err,
+                    name.c_str(), style_name(style), sr.DeviceBytes() / 1048576.0, er.device_bytes / 1048576.0, 100 * err,
                     sr.wal_bytes / 1048576.0, er.wal_bytes / 1048576.0, sr.sst_bytes / 1048576.0,
                     er.sst_bytes / 1048576.0, static_cast<unsigned long long>(sr.flushes),
                     static_cast<unsigned long long>(er.flushes),
@@ -1402,6 +1439,7 @@ int main(int argc, char** argv) {
                  "       firn-trainer export --model FILE --inc FILE\n"
                  "       firn-trainer migrate --model SCHEMA1_FILE --out FILE\n"
                  "       firn-trainer validate [--scale S] [--quick] [--inline | --measured] [--seeds N] [--trace S]\n"
+                 "                             [--model builtin|FILE]\n"
                  "       firn-trainer simulate [--scale S] [--model FILE] [--objective DIAL]\n"
                  "       firn-trainer graft [--model FILE] --out FILE [--no-gate] [--keep-rates]\n"
                  "                          [--k K --m M --dial W --scan W --tree-runs W --runs W\n"
