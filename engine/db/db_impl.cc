@@ -120,6 +120,9 @@ Status DB::Open(const Options& options, const std::string& path, std::unique_ptr
 Status DBImpl::Open() {
   port::MutexLock l(&mutex_);
   open_micros_ = env_->NowMicros();
+  // From 0 until the recovered files say where it goes on from (below): a
+  // flush during recovery must not read a clock that never started.
+  policy_clock_.Start(0, open_micros_);
   if (options_.create_if_missing) {
     Status s = env_->CreateDir(dbname_);
     if (!s.ok()) return s;
