@@ -577,29 +577,38 @@ TEST_CASE("GuardrailsHoldAndNoDataIsLostUnderRandomPicker") {
 
 namespace {
 
-// Never compacts; keeps the highest write and get rates it was shown (the
-// background worker calls it).
-class RateRecordingPicker final : public CompactionPicker {
+// Never compacts; keeps what it was shown at every call (the background
+// worker or Maintain calls it): the tree's runs, its oldest file's age,
+// and the workload statistics.
+class RecordingPicker final : public CompactionPicker {
  public:
-  const char* Name() const override { return "rates"; }
-  bool Pick(const TreeShape&, const WorkloadStats& s, CompactionRequest*) override {
+  struct Call {
+    int runs = 0;
+    uint64_t oldest_age = 0;
+    WorkloadStats stats;
+  };
+  const char* Name() const override { return "recording"; }
+  bool Pick(const TreeShape& t, const WorkloadStats& s, CompactionRequest*) override {
+    Call c;
+    c.runs = t.total_runs;
+    c.stats = s;
+    for (const LevelShape& level : t.levels) {
+      for (const RunShape& r : level.runs) {
+        for (const FileShape& f : r.files) c.oldest_age = std::max(c.oldest_age, f.age_micros);
+      }
+    }
     std::lock_guard<std::mutex> l(mu_);
-    most_writes_ = std::max(most_writes_, s.write_rate);
-    most_gets_ = std::max(most_gets_, s.read_rate);
+    calls_.push_back(c);
     return false;
   }
-  double most_writes() {
+  std::vector<Call> calls() {
     std::lock_guard<std::mutex> l(mu_);
-    return most_writes_;
-  }
-  double most_gets() {
-    std::lock_guard<std::mutex> l(mu_);
-    return most_gets_;
+    return calls_;
   }
 
  private:
   std::mutex mu_;
-  double most_writes_ = 0, most_gets_ = 0;
+  std::vector<Call> calls_;
 };
 
 }  // namespace
@@ -609,7 +618,7 @@ TEST_CASE("TheEngineShowsThePickerWorkloadRatesWithinAFractionOfASecond") {
   // a few hundred milliseconds, like every policy evaluation run, shows the
   // policy its write and get rates (a fixed 2 s window showed 0).
   std::unique_ptr<Env> mem = NewMemEnv();
-  auto picker = std::make_shared<RateRecordingPicker>();
+  auto picker = std::make_shared<RecordingPicker>();
   Options o;
   o.env = mem.get();
   o.memtable_bytes = 64 << 10;
@@ -630,8 +639,13 @@ TEST_CASE("TheEngineShowsThePickerWorkloadRatesWithinAFractionOfASecond") {
   const double secs =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   INFO("run took " << secs << " s");
-  CHECK(picker->most_writes() > 100);
-  CHECK(picker->most_gets() > 100);
+  double most_writes = 0, most_gets = 0;
+  for (const RecordingPicker::Call& c : picker->calls()) {
+    most_writes = std::max(most_writes, c.stats.write_rate);
+    most_gets = std::max(most_gets, c.stats.read_rate);
+  }
+  CHECK(most_writes > 100);
+  CHECK(most_gets > 100);
   CHECK(RateWindowMicros(o.memtable_bytes) == 10000);
   CHECK(RateWindowMicros(4u << 20) == 524288);
 }
@@ -651,32 +665,14 @@ class SteppingClockEnv final : public EnvWrapper {
   std::atomic<uint64_t> now_{1000000};
 };
 
-// Never compacts; keeps the WorkloadStats of the first call after each
-// change of the tree (keyed by user bytes written and runs), not the idle
-// re-asks, whose number depends on the wall clock.
-class StatsRecordingPicker final : public CompactionPicker {
- public:
-  const char* Name() const override { return "stats"; }
-  bool Pick(const TreeShape& t, const WorkloadStats& s, CompactionRequest*) override {
-    std::lock_guard<std::mutex> l(mu_);
-    seen_.emplace(std::make_pair(s.user_bytes_written, t.total_runs), s);
-    return false;
-  }
-  std::map<std::pair<uint64_t, int>, WorkloadStats> seen() {
-    std::lock_guard<std::mutex> l(mu_);
-    return seen_;
-  }
-
- private:
-  std::mutex mu_;
-  std::map<std::pair<uint64_t, int>, WorkloadStats> seen_;
-};
-
 // The stats the picker sees over a fixed workload (background = none, so
-// the picker is asked at the same points whatever the clock does).
+// the picker is asked at the same points whatever the clock does): those
+// of the first call after each change of the tree (keyed by user bytes
+// written and runs), not the idle re-asks, whose number depends on the
+// wall clock.
 std::map<std::pair<uint64_t, int>, WorkloadStats> StatsSeen(SteppingClockEnv* env,
                                                              uint64_t idle_jump) {
-  auto picker = std::make_shared<StatsRecordingPicker>();
+  auto picker = std::make_shared<RecordingPicker>();
   Options o;
   o.env = env;
   o.background = BackgroundMode::kNone;
@@ -699,7 +695,11 @@ std::map<std::pair<uint64_t, int>, WorkloadStats> StatsSeen(SteppingClockEnv* en
     REQUIRE(db->Maintain(1).ok());  // one step: the budget is spent at once
   }
   REQUIRE(db->Close().ok());
-  return picker->seen();
+  std::map<std::pair<uint64_t, int>, WorkloadStats> seen;
+  for (const RecordingPicker::Call& c : picker->calls()) {
+    seen.emplace(std::make_pair(c.stats.user_bytes_written, c.runs), c.stats);
+  }
+  return seen;
 }
 
 }  // namespace
@@ -749,42 +749,6 @@ TEST_CASE("AnIdleGapCountsOnThePolicyClock") {
   CHECK(most_b >= 10000000);
 }
 
-namespace {
-
-// Never compacts; keeps the oldest file age it was shown.
-class AgeRecordingPicker final : public CompactionPicker {
- public:
-  const char* Name() const override { return "ages"; }
-  bool Pick(const TreeShape& t, const WorkloadStats&, CompactionRequest*) override {
-    std::lock_guard<std::mutex> l(mu_);
-    uint64_t oldest = 0;
-    for (const LevelShape& level : t.levels) {
-      for (const RunShape& r : level.runs) {
-        for (const FileShape& f : r.files) oldest = std::max(oldest, f.age_micros);
-      }
-    }
-    if (calls_++ == 0) first_oldest_ = oldest;
-    oldest_ = std::max(oldest_, oldest);
-    return false;
-  }
-  uint64_t oldest() {
-    std::lock_guard<std::mutex> l(mu_);
-    return oldest_;
-  }
-  // The oldest age at the first call.
-  uint64_t first_oldest() {
-    std::lock_guard<std::mutex> l(mu_);
-    return first_oldest_;
-  }
-
- private:
-  std::mutex mu_;
-  int calls_ = 0;
-  uint64_t oldest_ = 0, first_oldest_ = 0;
-};
-
-}  // namespace
-
 TEST_CASE("ThePolicyClockGoesOnAcrossAReopen") {
   // Files keep their creation time on the policy clock, and a reopened
   // database's clock goes on from the newest: the files written before the
@@ -799,7 +763,7 @@ TEST_CASE("ThePolicyClockGoesOnAcrossAReopen") {
   o.sst_target_bytes = 64 << 10;
   std::string v(100, 'v');
   for (int round = 0; round < 2; ++round) {
-    auto picker = std::make_shared<AgeRecordingPicker>();
+    auto picker = std::make_shared<RecordingPicker>();
     o.compaction_picker = picker;
     std::unique_ptr<DB> db;
     REQUIRE(DB::Open(o, "/db", &db).ok());
@@ -810,13 +774,17 @@ TEST_CASE("ThePolicyClockGoesOnAcrossAReopen") {
     REQUIRE(db->Flush().ok());
     REQUIRE(db->Maintain(1).ok());
     CAPTURE(round);
+    const std::vector<RecordingPicker::Call> calls = picker->calls();
+    REQUIRE(!calls.empty());
+    uint64_t oldest = 0;
+    for (const RecordingPicker::Call& c : calls) oldest = std::max(oldest, c.oldest_age);
     // 6000 puts are 36 ms of modeled work; the wall clock ran for far
     // more than that (a millisecond a read), and no gap was idle.
-    CHECK(picker->oldest() > 0);
-    CHECK(picker->oldest() < 36000);
+    CHECK(oldest > 0);
+    CHECK(oldest < 36000);
     // Right after the reopen, the files of the first 3000 puts (18 ms of
     // work) are already most of that old: the clock went on from them.
-    if (round == 1) CHECK(picker->first_oldest() > 10000);
+    if (round == 1) CHECK(calls.front().oldest_age > 10000);
     REQUIRE(db->Close().ok());
   }
 }

@@ -835,6 +835,11 @@ int Validate(const Args& args) {
     if (args.Get("model", "") != "builtin") model_path = args.Get("model", "");
     styles.push_back(CompactionStyle::kLearned);
   }
+  // The picker of `style`: the model's for learned.
+  auto new_picker = [&](const Options& o, CompactionStyle style) {
+    return style == CompactionStyle::kLearned ? NewLearnedPicker(o, model, ObjectiveDial{})
+                                              : NewCompactionPicker(o);
+  };
   auto style_name = [](CompactionStyle style) {
     return style == CompactionStyle::kLeveled   ? "leveled"
            : style == CompactionStyle::kLearned ? "learned"
@@ -873,10 +878,8 @@ int Validate(const Args& args) {
         EngineResult er;
         Options eo = o;
         if (!trace.empty()) {
-          eo.compaction_picker = std::make_shared<TracingPicker>(
-              style == CompactionStyle::kLearned ? NewLearnedPicker(o, model, ObjectiveDial{})
-                                                 : NewCompactionPicker(o),
-              "engine", args.Has("trace-all"));
+          eo.compaction_picker =
+              std::make_shared<TracingPicker>(new_picker(o, style), "engine", args.Has("trace-all"));
         }
         Status s = RunEngine(eo, ops, style == CompactionStyle::kLearned ? model_path : "", &er,
                              inline_worker, /*time_calls=*/measured);
@@ -901,9 +904,7 @@ int Validate(const Args& args) {
                 (er.live_bytes + er.compacted_bytes) / er.compact_all_seconds / 1e6;
           }
         }
-        std::unique_ptr<CompactionPicker> p =
-            style == CompactionStyle::kLearned ? NewLearnedPicker(o, model, ObjectiveDial{})
-                                               : NewCompactionPicker(o);
+        std::unique_ptr<CompactionPicker> p = new_picker(o, style);
         if (!trace.empty()) {
           p = std::make_unique<TracingPicker>(std::move(p), "sim   ", args.Has("trace-all"));
         }
@@ -921,7 +922,8 @@ int Validate(const Args& args) {
         row++;
         std::printf("%-46s %-8s %10.2f %10.2f %+7.1f%%   %.2f/%.2f, %.2f/%.2f, %llu/%llu, %llu/%llu"
                     "; blocks per read %.2f/%.2f  [engine %.0f kops/s, compaction %.0f MB/s]\n",
-                    name.c_str(), style_name(style), sr.DeviceBytes() / 1048576.0, er.device_bytes / 1048576.0, 100 * err,
+                    name.c_str(), style_name(style), sr.DeviceBytes() / 1048576.0,
+                    er.device_bytes / 1048576.0, 100 * err,
                     sr.wal_bytes / 1048576.0, er.wal_bytes / 1048576.0, sr.sst_bytes / 1048576.0,
                     er.sst_bytes / 1048576.0, static_cast<unsigned long long>(sr.flushes),
                     static_cast<unsigned long long>(er.flushes),
