@@ -5,7 +5,7 @@
 //                      [--generations G] [--population P] [--threads T]
 //                      [--scale S] [--trace FILE [--trace-only]]
 //                      [--start builtin|MODEL_FILE] [--suites N] [--dial-checks N]
-//                      [--freeze-gates] [--max-step S] [--default-dial]
+//                      [--freeze-gates [--train-rates]] [--max-step S] [--default-dial]
 //                      [--imitate ROUNDS [--alternatives K] [--imitate-generations G]
 //                       [--imitate-soft W] [--imitate-temperature T] [--imitate-dials N]]
 //   firn-trainer export --model FILE --inc FILE
@@ -382,7 +382,8 @@ struct DialGates {
   float space_threshold = 200;
 };
 
-void FreezeDialGates(const std::vector<int>& shape, const DialGates& gate, std::vector<float>* stdev);
+void FreezeDialGates(const std::vector<int>& shape, const DialGates& gate, bool freeze_rates,
+                     std::vector<float>* stdev);
 
 int Train(const Args& args, const std::string& command) {
   const uint64_t seed = static_cast<uint64_t>(args.Num("seed", 1));
@@ -480,7 +481,12 @@ int Train(const Args& args, const std::string& command) {
   }
   std::vector<float> mean = start;
   std::vector<float> stdev = InitialStd(shape);
-  if (args.Has("freeze-gates")) FreezeDialGates(shape, DialGates{}, &stdev);
+  // --train-rates: the rate features (7-10) are trained too. Until the
+  // policy clock (2026-11-28) the engine showed the model other rates than
+  // the simulator did, so --freeze-gates also held them at 0.
+  if (args.Has("freeze-gates")) {
+    FreezeDialGates(shape, DialGates{}, !args.Has("train-rates"), &stdev);
+  }
 
   // Fitness of a genome: mean over workloads of cost / best static cost,
   // each workload under the dial drawn for it this generation, plus a
@@ -1030,9 +1036,11 @@ void GraftDialGates(const std::vector<int>& shape, const DialGates& gate, std::v
 // Sets to 0 the step size (`stdev`, a genome-shaped vector) of every
 // parameter of the dial gates (GraftDialGates: the gate units' rows and
 // their outgoing weights, the second-layer unit they feed and its output
-// weight) and of the first layer's weights on the rates (features 7-10,
-// see ZeroRateWeights), so that training from a gated model keeps them.
-void FreezeDialGates(const std::vector<int>& shape, const DialGates& gate, std::vector<float>* stdev) {
+// weight) and, with `freeze_rates`, of the first layer's weights on the
+// rates (features 7-10, see ZeroRateWeights), so that training from a
+// gated model keeps them.
+void FreezeDialGates(const std::vector<int>& shape, const DialGates& gate, bool freeze_rates,
+                     std::vector<float>* stdev) {
   GenomeRef r(shape, stdev);
   for (int unit : {gate.k, gate.kw, gate.ks}) {
     if (unit < 0 || unit >= r.hidden1()) continue;
@@ -1043,6 +1051,7 @@ void FreezeDialGates(const std::vector<int>& shape, const DialGates& gate, std::
   for (int i = 0; i < r.hidden1(); ++i) r.w2(gate.m, i) = 0;
   r.b2(gate.m) = 0;
   r.w3(gate.m) = 0;
+  if (!freeze_rates) return;
   for (int j = 0; j < r.hidden1(); ++j) {
     for (int i = 7; i <= 10; ++i) r.w1(j, i) = 0;
   }
@@ -1431,7 +1440,8 @@ int main(int argc, char** argv) {
                  "                          [--generations G] [--population P] [--threads T]\n"
                  "                          [--scale S] [--trace FILE [--trace-only]]\n"
                  "                          [--start builtin|MODEL_FILE] [--suites N]\n"
-                 "                          [--dial-checks N] [--freeze-gates] [--max-step S]\n"
+                 "                          [--dial-checks N] [--freeze-gates [--train-rates]]\n"
+                 "                          [--max-step S]\n"
                  "                          [--default-dial] [--worse-penalty W]\n"
                  "                          [--worse-margin M] [--varied-mixes]\n"
                  "                          [--imitate ROUNDS\n"
