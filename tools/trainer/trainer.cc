@@ -5,7 +5,8 @@
 //                      [--generations G] [--population P] [--threads T]
 //                      [--scale S] [--trace FILE [--trace-only]]
 //                      [--start builtin|MODEL_FILE] [--suites N] [--dial-checks N]
-//                      [--freeze-gates [--train-rates]] [--max-step S] [--default-dial]
+//                      [--freeze-gates [--train-rates]] [--freeze-unit U] [--max-step S]
+//                      [--default-dial]
 //                      [--imitate ROUNDS [--alternatives K] [--imitate-generations G]
 //                       [--imitate-soft W] [--imitate-temperature T] [--imitate-dials N]]
 //   firn-trainer export --model FILE --inc FILE
@@ -14,6 +15,8 @@
 //                         [--model builtin|FILE]
 //   firn-trainer simulate [--scale S] [--model FILE] [--objective DIAL]
 //   firn-trainer graft [--model FILE] --out FILE [--no-gate] [--keep-rates]
+//                      [--scan-unit U --scan-weight A --scan-runs B --scan-dial D
+//                       --scan-threshold T]
 //                      [--k K --m M --dial W --scan W --tree-runs W --runs W --threshold T
 //                       --gain G --kw K --wear-feature F --wear-threshold T
 //                       --ks K --space-feature F --space-threshold T]
@@ -486,6 +489,19 @@ int Train(const Args& args, const std::string& command) {
   // the simulator did, so --freeze-gates also held them at 0.
   if (args.Has("freeze-gates")) {
     FreezeDialGates(shape, DialGates{}, !args.Has("train-rates"), &stdev);
+  }
+  // --freeze-unit U: first-layer unit U keeps its row and outgoing weights
+  // (the scan gate of the built-in model is unit 15: graft --scan-unit).
+  if (args.Has("freeze-unit")) {
+    const int unit = static_cast<int>(args.Num("freeze-unit", -1));
+    if (unit < 0 || unit >= shape[1]) {
+      std::fprintf(stderr, "--freeze-unit must be below %d\n", shape[1]);
+      return 1;
+    }
+    GenomeRef r(shape, &stdev);
+    for (int i = 0; i < r.inputs(); ++i) r.w1(unit, i) = 0;
+    r.b1(unit) = 0;
+    for (int j = 0; j < r.hidden2(); ++j) r.w2(j, unit) = 0;
   }
 
   // Fitness of a genome: mean over workloads of cost / best static cost,
@@ -1145,6 +1161,30 @@ int Graft(const Args& args) {
     }
     GraftDialGates(shape, gate, &genome);
   }
+  if (args.Has("scan-unit")) {
+    // The scan gate: first-layer unit U computes
+    //   relu(A * scan rate + B * total runs + D * (read - wear) - 7 * wait - T)
+    // (--scan-weight A --scan-runs B --scan-dial D --scan-threshold T) and feeds the dial gates' second-layer unit, so that on
+    // a workload that scans, and once the tree holds enough runs, every
+    // compaction scores higher against waiting.
+    const int unit = static_cast<int>(args.Num("scan-unit", -1));
+    const int m = static_cast<int>(args.Num("m", DialGates{}.m));
+    if (unit < 0 || unit >= h1 || m < 0 || m >= h2) {
+      std::fprintf(stderr, "--scan-unit must be below %d, --m below %d\n", h1, h2);
+      return 1;
+    }
+    GenomeRef r(shape, &genome);
+    for (int i = 0; i < r.inputs(); ++i) r.w1(unit, i) = 0;
+    for (int j = 0; j < r.hidden2(); ++j) r.w2(j, unit) = 0;
+    r.w2(m, unit) = 1;
+    const float dial = static_cast<float>(args.Num("scan-dial", 0));
+    r.w1(unit, 1) = dial;  // read
+    r.w1(unit, 0) = -dial;  // wear
+    r.w1(unit, 9) = static_cast<float>(args.Num("scan-weight", 2));
+    r.w1(unit, 4) = static_cast<float>(args.Num("scan-runs", 1));
+    r.w1(unit, kGlobalFeatures + 0) = -7;  // never "wait"
+    r.b1(unit) = -static_cast<float>(args.Num("scan-threshold", 300));
+  }
   std::printf("%-12s %-10s %8s %8s %8s %8s\n", "genome", "dial", "wa", "reads", "sa", "cost");
   for (int which = 0; which < 2; ++which) {
     std::shared_ptr<const PolicyModel> m = as_model(which == 0 ? start : genome);
@@ -1441,7 +1481,7 @@ int main(int argc, char** argv) {
                  "                          [--scale S] [--trace FILE [--trace-only]]\n"
                  "                          [--start builtin|MODEL_FILE] [--suites N]\n"
                  "                          [--dial-checks N] [--freeze-gates [--train-rates]]\n"
-                 "                          [--max-step S]\n"
+                 "                          [--freeze-unit U] [--max-step S]\n"
                  "                          [--default-dial] [--worse-penalty W]\n"
                  "                          [--worse-margin M] [--varied-mixes]\n"
                  "                          [--imitate ROUNDS\n"
@@ -1454,6 +1494,8 @@ int main(int argc, char** argv) {
                  "                             [--model builtin|FILE]\n"
                  "       firn-trainer simulate [--scale S] [--model FILE] [--objective DIAL]\n"
                  "       firn-trainer graft [--model FILE] --out FILE [--no-gate] [--keep-rates]\n"
+                 "                          [--scan-unit U --scan-weight A --scan-runs B\n"
+                 "                           --scan-dial D --scan-threshold T]\n"
                  "                          [--k K --m M --dial W --scan W --tree-runs W --runs W\n"
                  "                           --threshold T --gain G --kw K --wear-feature F\n"
                  "                           --wear-threshold T --ks K --space-feature F\n"
