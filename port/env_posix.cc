@@ -641,12 +641,14 @@ Env* Env::Default() {
 
 // Linux gives each thread its own nice value (setpriority on the thread
 // id); POSIX elsewhere applies it to the whole process, so nothing there.
+// Ten steps below the thread's own, at most 19, so a process that already
+// runs niced still gets a background thread below its foreground.
 void LowerCurrentThreadPriority() {
 #ifdef __linux__
   const id_t tid = static_cast<id_t>(::syscall(SYS_gettid));
   errno = 0;
   const int nice = ::getpriority(PRIO_PROCESS, tid);
-  if (errno == 0 && nice < 10) ::setpriority(PRIO_PROCESS, tid, nice + 10 > 19 ? 19 : nice + 10);
+  if (errno == 0 && nice < 19) ::setpriority(PRIO_PROCESS, tid, nice + 10 > 19 ? 19 : nice + 10);
 #endif
 }
 

@@ -147,7 +147,7 @@ struct Options {
   // "thread" or "none" (see BackgroundMode).
   BackgroundMode background = BackgroundMode::kThread;
   // true: the background thread runs at a lower CPU priority than the
-  // threads that write (nice +10 on Linux; nothing elsewhere), so a
+  // threads that write (nice +10, at most 19, on Linux; nothing elsewhere), so a
   // compaction does not take the CPU a put is waiting for. Writes that get
   // ahead of it are slowed and then wait (max_pending_flush_bytes), which
   // hands the CPU back to it.
