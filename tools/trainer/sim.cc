@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <bit>
 #include <cmath>
+#include <cstdio>
 #include <map>
 #include <mutex>
 #include <tuple>
@@ -689,6 +690,14 @@ void Simulator::MaybeCompact() {
       CompactionRequest guard;
       if (guard_->Pick(shape, stats, &guard)) {
         result_.guardrail_overrides++;
+        if (config_.trace_guardrail) {
+          std::string runs;
+          for (const LevelShape& l : shape.levels) runs += " " + std::to_string(l.runs.size());
+          std::printf("guardrail t=%.1fms user=%.2fMB runs%s total %.2fMB -> %s (picker: %s)\n",
+                      now_ / 1000.0, result_.user_bytes / 1048576.0, runs.c_str(),
+                      shape.total_bytes / 1048576.0, guard.reason.c_str(),
+                      pick ? request.reason.c_str() : "wait");
+        }
         request = std::move(guard);
         pick = true;
       }

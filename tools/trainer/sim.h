@@ -123,6 +123,9 @@ struct SimConfig {
   double bloom_fp = 0.01;
   // The objective dial the policy is told (WorkloadStats weights).
   int wear = 2, read = 1, space = 1;
+  // Prints a line for every compaction the guardrail makes in the
+  // picker's place (firn-trainer simulate --trace).
+  bool trace_guardrail = false;
 };
 
 struct SimResult {

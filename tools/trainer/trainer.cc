@@ -13,7 +13,7 @@
 //   firn-trainer migrate --model SCHEMA1_FILE --out FILE
 //   firn-trainer validate [--scale S] [--quick] [--inline | --measured] [--seeds N] [--trace S]
 //                         [--model builtin|FILE]
-//   firn-trainer simulate [--scale S] [--model FILE] [--objective DIAL]
+//   firn-trainer simulate [--scale S] [--model FILE] [--objective DIAL] [--trace WORKLOAD]
 //   firn-trainer graft [--model FILE] --out FILE [--no-gate] [--keep-rates]
 //                      [--scan-unit U --scan-weight A --scan-runs B --scan-dial D
 //                       --scan-threshold T]
@@ -1289,9 +1289,20 @@ int SimulateSuite(const Args& args) {
     for (size_t p = 0; p <= statics.size(); ++p) {
       if (p == statics.size() && !model) continue;
       auto t = std::chrono::steady_clock::now();
-      SimResult r = p < statics.size()
-                        ? RunStatic(w, statics[p].second.compaction, dial, &statics[p].second)
-                        : RunModel(w, model, dial);
+      SimResult r;
+      if (name == args.Get("trace", "")) {
+        // --trace WORKLOAD: every compaction each picker makes on it.
+        SimConfig c = ConfigFor(w, dial);
+        if (p < statics.size()) c.options = statics[p].second;
+        c.trace_guardrail = true;
+        TracingPicker picker(p < statics.size() ? NewCompactionPicker(c.options)
+                                                : NewLearnedPicker(c.options, model, dial),
+                             p < statics.size() ? statics[p].first.c_str() : "learned");
+        r = Simulate(c, &picker, w.ops);
+      } else {
+        r = p < statics.size() ? RunStatic(w, statics[p].second.compaction, dial, &statics[p].second)
+                               : RunModel(w, model, dial);
+      }
       const double cost = r.Cost(dial.wear, dial.read, dial.space);
       sums[p] += cost;
       if (p < statics.size()) best = std::min(best, cost);
@@ -1493,6 +1504,7 @@ int main(int argc, char** argv) {
                  "       firn-trainer validate [--scale S] [--quick] [--inline | --measured] [--seeds N] [--trace S]\n"
                  "                             [--model builtin|FILE]\n"
                  "       firn-trainer simulate [--scale S] [--model FILE] [--objective DIAL]\n"
+                 "                             [--trace WORKLOAD]\n"
                  "       firn-trainer graft [--model FILE] --out FILE [--no-gate] [--keep-rates]\n"
                  "                          [--scan-unit U --scan-weight A --scan-runs B\n"
                  "                           --scan-dial D --scan-threshold T]\n"
