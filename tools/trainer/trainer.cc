@@ -232,20 +232,92 @@ SimConfig ConfigFor(const TrainWorkload& w, const ObjectiveDial& d) {
   return c;
 }
 
+// Wraps a picker and prints every compaction it asks for, with the tree's
+// runs per level (validate --trace: where the simulator and the engine
+// part ways).
+class TracingPicker : public CompactionPicker {
+ public:
+  // every_call: also a line for each call that waits, with the workload
+  // statistics the picker saw (validate --trace-all).
+  TracingPicker(std::unique_ptr<CompactionPicker> inner, const char* who, bool every_call = false)
+      : inner_(std::move(inner)), who_(who), every_call_(every_call) {}
+  const char* Name() const override { return inner_->Name(); }
+  bool Pick(const TreeShape& tree, const WorkloadStats& stats, CompactionRequest* request) override {
+    const bool go = inner_->Pick(tree, stats, request);
+    if (every_call_) {
+      std::string runs;
+      for (const LevelShape& l : tree.levels) runs += " " + std::to_string(l.runs.size());
+      std::printf("%s call user=%.2fMB runs%s rates w %.0f r %.0f s %.0f d %.0f since %.1fms "
+                  "pending %llu free %.0fMB -> %s\n",
+                  who_, stats.user_bytes_written / 1048576.0, runs.c_str(), stats.write_rate,
+                  stats.read_rate, stats.scan_rate, stats.delete_rate,
+                  stats.micros_since_last_compaction / 1000.0,
+                  static_cast<unsigned long long>(stats.pending_flush_bytes),
+                  stats.free_space_bytes / 1048576.0, go ? request->reason.c_str() : "wait");
+    }
+    if (!go) return false;
+    std::string line;
+    char buf[96];
+    std::snprintf(buf, sizeof(buf), "%s #%d t=%.1fms user=%.2fMB runs", who_, ++count_,
+                  stats.now_micros / 1000.0, stats.user_bytes_written / 1048576.0);
+    line += buf;
+    for (const LevelShape& l : tree.levels) {
+      std::snprintf(buf, sizeof(buf), " %zu(%.2fMB)", l.runs.size(), l.bytes / 1048576.0);
+      line += buf;
+      for (const RunShape& r : l.runs) {  // each run's bytes / entries
+        std::snprintf(buf, sizeof(buf), "[%llu/%llu]", static_cast<unsigned long long>(r.bytes),
+                      static_cast<unsigned long long>(r.entries));
+        line += buf;
+      }
+    }
+    line += " ->";
+    for (const CompactionInputRun& in : request->inputs) {
+      std::snprintf(buf, sizeof(buf), " L%d%s", in.level, in.file_numbers.empty() ? "" : "[f]");
+      line += buf;
+    }
+    // The tiered picker's space amplification: bytes above the last run
+    // over the last run's (thresholds are where the two sides part ways).
+    const uint64_t last = tree.LastRunBytes();
+    std::snprintf(buf, sizeof(buf), " => L%d (%s) sa %.4f", request->output_level,
+                  request->reason.c_str(),
+                  last == 0 ? 0.0 : static_cast<double>(tree.total_bytes - last) / last);
+    line += buf;
+    std::printf("%s\n", line.c_str());
+    return true;
+  }
+
+ private:
+  std::unique_ptr<CompactionPicker> inner_;
+  const char* who_;
+  const bool every_call_;
+  int count_ = 0;
+};
+
+// Simulates `p` on `w`; with `trace` (a name for the lines), every
+// compaction the picker or the guardrail makes is printed (simulate
+// --trace).
+SimResult RunPicker(const TrainWorkload& w, SimConfig c, std::unique_ptr<CompactionPicker> p,
+                    const char* trace) {
+  if (trace == nullptr) return Simulate(c, p.get(), w.ops);
+  c.trace_guardrail = true;
+  TracingPicker traced(std::move(p), trace);
+  return Simulate(c, &traced, w.ops);
+}
+
 SimResult RunStatic(const TrainWorkload& w, CompactionStyle style, const ObjectiveDial& d,
-                    const Options* opts = nullptr) {
+                    const Options* opts = nullptr, const char* trace = nullptr) {
   SimConfig c = ConfigFor(w, d);
   c.options = opts != nullptr ? *opts : BaseOptions();
   c.options.compaction = style;
   std::unique_ptr<CompactionPicker> p = NewCompactionPicker(c.options);
-  return Simulate(c, p.get(), w.ops);
+  return RunPicker(w, c, std::move(p), trace);
 }
 
 SimResult RunModel(const TrainWorkload& w, std::shared_ptr<const PolicyModel> model,
-                   const ObjectiveDial& d) {
+                   const ObjectiveDial& d, const char* trace = nullptr) {
   SimConfig c = ConfigFor(w, d);
   std::unique_ptr<CompactionPicker> p = NewLearnedPicker(c.options, std::move(model), d);
-  return Simulate(c, p.get(), w.ops);
+  return RunPicker(w, c, std::move(p), trace);
 }
 
 // The cost of each static setting (StaticSettings) on `w` at dial `d`.
@@ -781,66 +853,6 @@ std::vector<std::pair<std::string, std::vector<Op>>> EvalWorkloads(double scale,
   return r;
 }
 
-// Wraps a picker and prints every compaction it asks for, with the tree's
-// runs per level (validate --trace: where the simulator and the engine
-// part ways).
-class TracingPicker : public CompactionPicker {
- public:
-  // every_call: also a line for each call that waits, with the workload
-  // statistics the picker saw (validate --trace-all).
-  TracingPicker(std::unique_ptr<CompactionPicker> inner, const char* who, bool every_call = false)
-      : inner_(std::move(inner)), who_(who), every_call_(every_call) {}
-  const char* Name() const override { return inner_->Name(); }
-  bool Pick(const TreeShape& tree, const WorkloadStats& stats, CompactionRequest* request) override {
-    const bool go = inner_->Pick(tree, stats, request);
-    if (every_call_) {
-      std::string runs;
-      for (const LevelShape& l : tree.levels) runs += " " + std::to_string(l.runs.size());
-      std::printf("%s call user=%.2fMB runs%s rates w %.0f r %.0f s %.0f d %.0f since %.1fms "
-                  "pending %llu free %.0fMB -> %s\n",
-                  who_, stats.user_bytes_written / 1048576.0, runs.c_str(), stats.write_rate,
-                  stats.read_rate, stats.scan_rate, stats.delete_rate,
-                  stats.micros_since_last_compaction / 1000.0,
-                  static_cast<unsigned long long>(stats.pending_flush_bytes),
-                  stats.free_space_bytes / 1048576.0, go ? request->reason.c_str() : "wait");
-    }
-    if (!go) return false;
-    std::string line;
-    char buf[96];
-    std::snprintf(buf, sizeof(buf), "%s #%d t=%.1fms user=%.2fMB runs", who_, ++count_,
-                  stats.now_micros / 1000.0, stats.user_bytes_written / 1048576.0);
-    line += buf;
-    for (const LevelShape& l : tree.levels) {
-      std::snprintf(buf, sizeof(buf), " %zu(%.2fMB)", l.runs.size(), l.bytes / 1048576.0);
-      line += buf;
-      for (const RunShape& r : l.runs) {  // each run's bytes / entries
-        std::snprintf(buf, sizeof(buf), "[%llu/%llu]", static_cast<unsigned long long>(r.bytes),
-                      static_cast<unsigned long long>(r.entries));
-        line += buf;
-      }
-    }
-    line += " ->";
-    for (const CompactionInputRun& in : request->inputs) {
-      std::snprintf(buf, sizeof(buf), " L%d%s", in.level, in.file_numbers.empty() ? "" : "[f]");
-      line += buf;
-    }
-    // The tiered picker's space amplification: bytes above the last run
-    // over the last run's (thresholds are where the two sides part ways).
-    const uint64_t last = tree.LastRunBytes();
-    std::snprintf(buf, sizeof(buf), " => L%d (%s) sa %.4f", request->output_level,
-                  request->reason.c_str(),
-                  last == 0 ? 0.0 : static_cast<double>(tree.total_bytes - last) / last);
-    line += buf;
-    std::printf("%s\n", line.c_str());
-    return true;
-  }
-
- private:
-  std::unique_ptr<CompactionPicker> inner_;
-  const char* who_;
-  const bool every_call_;
-  int count_ = 0;
-};
 
 int Validate(const Args& args) {
   const std::string trace = args.Get("trace", "");
@@ -1289,20 +1301,12 @@ int SimulateSuite(const Args& args) {
     for (size_t p = 0; p <= statics.size(); ++p) {
       if (p == statics.size() && !model) continue;
       auto t = std::chrono::steady_clock::now();
-      SimResult r;
-      if (name == args.Get("trace", "")) {
-        // --trace WORKLOAD: every compaction each picker makes on it.
-        SimConfig c = ConfigFor(w, dial);
-        if (p < statics.size()) c.options = statics[p].second;
-        c.trace_guardrail = true;
-        TracingPicker picker(p < statics.size() ? NewCompactionPicker(c.options)
-                                                : NewLearnedPicker(c.options, model, dial),
-                             p < statics.size() ? statics[p].first.c_str() : "learned");
-        r = Simulate(c, &picker, w.ops);
-      } else {
-        r = p < statics.size() ? RunStatic(w, statics[p].second.compaction, dial, &statics[p].second)
-                               : RunModel(w, model, dial);
-      }
+      // --trace WORKLOAD: every compaction each picker makes on it.
+      const char* label = p < statics.size() ? statics[p].first.c_str() : "learned";
+      const char* trace = name == args.Get("trace", "") ? label : nullptr;
+      SimResult r = p < statics.size() ? RunStatic(w, statics[p].second.compaction, dial,
+                                                   &statics[p].second, trace)
+                                       : RunModel(w, model, dial, trace);
       const double cost = r.Cost(dial.wear, dial.read, dial.space);
       sums[p] += cost;
       if (p < statics.size()) best = std::min(best, cost);
