@@ -7,20 +7,32 @@
 
 namespace firn {
 
+namespace {
+
+constexpr int kMaxShards = 8;
+constexpr int kMinShardReaders = 8;
+
+}  // namespace
+
 TableCache::TableCache(Env* env, std::string dbname, const TableOptions& topts,
                        BlockCache* block_cache, int capacity)
-    : env_(env),
-      dbname_(std::move(dbname)),
-      topts_(topts),
-      block_cache_(block_cache),
-      capacity_(capacity < 1 ? 1 : capacity) {}
+    : env_(env), dbname_(std::move(dbname)), topts_(topts), block_cache_(block_cache) {
+  if (capacity < 1) capacity = 1;
+  int n = 1;
+  while (n < kMaxShards && capacity / (2 * n) >= kMinShardReaders) n *= 2;
+  for (int i = 0; i < n; ++i) {
+    shards_.push_back(std::make_unique<Shard>());
+    shards_.back()->capacity = capacity / n;
+  }
+}
 
 Status TableCache::FindTable(const FileMetaData& file, std::shared_ptr<Table>* table) {
+  Shard& shard = ShardFor(file.number);
   {
-    port::MutexLock l(&mu_);
-    auto it = tables_.find(file.number);
-    if (it != tables_.end()) {
-      lru_.splice(lru_.begin(), lru_, it->second.lru_pos);
+    port::MutexLock l(&shard.mu);
+    auto it = shard.tables.find(file.number);
+    if (it != shard.tables.end()) {
+      shard.lru.splice(shard.lru.begin(), shard.lru, it->second.lru_pos);
       *table = it->second.table;
       return Status::OK();
     }
@@ -35,18 +47,20 @@ Status TableCache::FindTable(const FileMetaData& file, std::shared_ptr<Table>* t
                   &opened);
   if (!s.ok()) return s;
   std::shared_ptr<Table> shared(std::move(opened));
-  port::MutexLock l(&mu_);
-  auto it = tables_.find(file.number);
-  if (it != tables_.end()) {  // another thread opened it meanwhile
+  std::vector<std::shared_ptr<Table>> evicted;  // closed after the lock is dropped
+  port::MutexLock l(&shard.mu);
+  auto it = shard.tables.find(file.number);
+  if (it != shard.tables.end()) {  // another thread opened it meanwhile
     *table = it->second.table;
     return Status::OK();
   }
-  lru_.push_front(file.number);
-  tables_[file.number] = Entry{shared, lru_.begin()};
-  while (static_cast<int>(tables_.size()) > capacity_) {
-    uint64_t victim = lru_.back();
-    lru_.pop_back();
-    tables_.erase(victim);
+  shard.lru.push_front(file.number);
+  shard.tables[file.number] = Entry{shared, shard.lru.begin()};
+  while (static_cast<int>(shard.tables.size()) > shard.capacity) {
+    auto victim = shard.tables.find(shard.lru.back());
+    shard.lru.pop_back();
+    evicted.push_back(std::move(victim->second.table));
+    shard.tables.erase(victim);
   }
   *table = std::move(shared);
   return Status::OK();
@@ -71,21 +85,26 @@ Status TableCache::Get(const ReadOptions& options, const FileMetaData& file,
 }
 
 void TableCache::Evict(uint64_t file_number) {
+  std::shared_ptr<Table> evicted;  // closed after the lock is dropped
   {
-    port::MutexLock l(&mu_);
-    auto it = tables_.find(file_number);
-    if (it != tables_.end()) {
-      lru_.erase(it->second.lru_pos);
-      tables_.erase(it);
+    Shard& shard = ShardFor(file_number);
+    port::MutexLock l(&shard.mu);
+    auto it = shard.tables.find(file_number);
+    if (it != shard.tables.end()) {
+      shard.lru.erase(it->second.lru_pos);
+      evicted = std::move(it->second.table);
+      shard.tables.erase(it);
     }
   }
   if (block_cache_ != nullptr) block_cache_->EraseFile(file_number);
 }
 
 size_t TableCache::MemoryUsage() {
-  port::MutexLock l(&mu_);
   size_t total = 0;
-  for (auto& [number, entry] : tables_) total += entry.table->MemoryUsage();
+  for (auto& shard : shards_) {
+    port::MutexLock l(&shard->mu);
+    for (auto& [number, entry] : shard->tables) total += entry.table->MemoryUsage();
+  }
   return total;
 }
 

@@ -2,7 +2,11 @@
 //
 // Invariants: at most `capacity` readers are cached; a reader evicted while
 // an iterator or lookup still uses it stays alive until they finish
-// (shared ownership).
+// (shared ownership). The cache is split by file number into up to 8
+// shards of at least 8 readers each, every shard with an equal share of
+// the capacity, its own lock and its own LRU order, so concurrent gets
+// (which look up a reader for every file they probe) rarely wait for one
+// another.
 // Thread safety: all methods may be called concurrently.
 #ifndef FIRN_DB_TABLE_CACHE_H_
 #define FIRN_DB_TABLE_CACHE_H_
@@ -12,6 +16,7 @@
 #include <memory>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "firn/iterator.h"
 #include "firn/options.h"
@@ -51,15 +56,21 @@ class TableCache {
     std::shared_ptr<Table> table;
     std::list<uint64_t>::iterator lru_pos;
   };
+  struct Shard {
+    int capacity = 1;
+    port::Mutex mu;
+    std::list<uint64_t> lru GUARDED_BY(mu);  // most recent at front
+    std::unordered_map<uint64_t, Entry> tables GUARDED_BY(mu);
+  };
+  Shard& ShardFor(uint64_t file_number) {
+    return *shards_[file_number & (shards_.size() - 1)];
+  }
 
   Env* const env_;
   const std::string dbname_;
   const TableOptions topts_;
   BlockCache* const block_cache_;
-  const int capacity_;
-  port::Mutex mu_;
-  std::list<uint64_t> lru_ GUARDED_BY(mu_);  // most recent at front
-  std::unordered_map<uint64_t, Entry> tables_ GUARDED_BY(mu_);
+  std::vector<std::unique_ptr<Shard>> shards_;  // a power of two of them
 };
 
 }  // namespace firn

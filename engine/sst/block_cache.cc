@@ -1,10 +1,17 @@
 // sst/block_cache.cc: see block_cache.h.
 //
-// One shard: a recency list (front = most recently used) and an ordered
-// map from (file number, offset) to list position, so EraseFile is a range
-// erase. Every operation holds mu_ for O(log n) work; evicted blocks are
-// released after mu_ is dropped.
+// The cache is split into shards (ShardCount: up to 16, each of at least
+// kMinShardBytes) chosen by a hash of the key, so readers on different
+// cores rarely wait for the same lock. Each shard has its own byte budget
+// (an equal share of the capacity), a recency list (front = most recently
+// used) and an ordered map from (file number, offset) to list position, so
+// EraseFile is a range erase in each shard. Every operation holds one
+// shard's mutex for O(log n) work; evicted blocks are released after it is
+// dropped. Recency is per shard: the block evicted is the least recently
+// used of its shard, not of the whole cache.
 #include "sst/block_cache.h"
+
+#include <xxhash.h>
 
 #include <list>
 #include <map>
@@ -12,6 +19,7 @@
 #include <vector>
 
 #include "port/port.h"
+#include "util/coding.h"
 
 namespace firn {
 
@@ -23,9 +31,21 @@ constexpr size_t kEntryOverheadBytes = 96;
 
 using CacheKey = std::pair<uint64_t, uint64_t>;  // file number, block offset
 
+constexpr size_t kMaxShards = 16;
+constexpr size_t kMinShardBytes = 512 * 1024;
+
+// A power of two: the most shards (up to kMaxShards) that each get at
+// least kMinShardBytes, and 1 for a cache smaller than two of them (a
+// small cache keeps one exact LRU order).
+size_t ShardCount(size_t capacity) {
+  size_t n = 1;
+  while (n < kMaxShards && capacity / (2 * n) >= kMinShardBytes) n *= 2;
+  return n;
+}
+
 }  // namespace
 
-struct BlockCache::Rep {
+struct BlockCache::Shard {
   struct Entry;
   using List = std::list<Entry>;
   using Index = std::map<CacheKey, List::iterator>;
@@ -35,7 +55,12 @@ struct BlockCache::Rep {
     size_t charge;
   };
 
-  explicit Rep(size_t capacity) : capacity(capacity) {}
+  explicit Shard(size_t capacity) : capacity(capacity) {}
+
+  Block Lookup(const CacheKey& key);
+  void Insert(const CacheKey& key, Block block, size_t charge);
+  void EraseFile(uint64_t file_number);
+  size_t Usage();
 
   // Unlinks *it, handing its block to *released. O(1): no index search.
   void Remove(List::iterator it, std::vector<Block>* released) REQUIRES(mu) {
@@ -52,51 +77,78 @@ struct BlockCache::Rep {
   Index index GUARDED_BY(mu);
 };
 
-BlockCache::BlockCache(size_t capacity_bytes) : rep_(std::make_unique<Rep>(capacity_bytes)) {}
+BlockCache::BlockCache(size_t capacity_bytes) : capacity_(capacity_bytes) {
+  const size_t n = ShardCount(capacity_bytes);
+  shards_.reserve(n);
+  for (size_t i = 0; i < n; ++i) shards_.push_back(std::make_unique<Shard>(capacity_bytes / n));
+}
 
 BlockCache::~BlockCache() = default;
 
+BlockCache::Shard& BlockCache::ShardFor(uint64_t file_number, uint64_t offset) {
+  if (shards_.size() == 1) return *shards_[0];
+  char key[16];
+  EncodeFixed64(key, file_number);
+  EncodeFixed64(key + 8, offset);
+  return *shards_[XXH3_64bits(key, sizeof(key)) & (shards_.size() - 1)];
+}
+
 BlockCache::Block BlockCache::Lookup(uint64_t file_number, uint64_t offset) {
-  port::MutexLock l(&rep_->mu);
-  auto it = rep_->index.find(CacheKey(file_number, offset));
-  if (it == rep_->index.end()) return nullptr;
-  rep_->lru.splice(rep_->lru.begin(), rep_->lru, it->second);
-  return it->second->block;
+  return ShardFor(file_number, offset).Lookup(CacheKey(file_number, offset));
 }
 
 void BlockCache::Insert(uint64_t file_number, uint64_t offset, Block block) {
   if (block == nullptr) return;
   const size_t charge = block.size() + kEntryOverheadBytes;
-  std::vector<Block> released;
-  port::MutexLock l(&rep_->mu);
-  const CacheKey key(file_number, offset);
-  auto old = rep_->index.find(key);
-  if (old != rep_->index.end()) rep_->Remove(old->second, &released);
-  if (charge > rep_->capacity) return;
-  while (rep_->usage + charge > rep_->capacity) {
-    rep_->Remove(std::prev(rep_->lru.end()), &released);
-  }
-  rep_->lru.push_front(Rep::Entry{Rep::Index::iterator(), std::move(block), charge});
-  rep_->lru.front().pos = rep_->index.emplace(key, rep_->lru.begin()).first;
-  rep_->usage += charge;
+  ShardFor(file_number, offset).Insert(CacheKey(file_number, offset), std::move(block), charge);
 }
 
 void BlockCache::EraseFile(uint64_t file_number) {
+  for (auto& shard : shards_) shard->EraseFile(file_number);
+}
+
+size_t BlockCache::capacity() const { return capacity_; }
+
+size_t BlockCache::usage() const {
+  size_t total = 0;
+  for (const auto& shard : shards_) total += shard->Usage();
+  return total;
+}
+
+BlockCache::Block BlockCache::Shard::Lookup(const CacheKey& key) {
+  port::MutexLock l(&mu);
+  auto it = index.find(key);
+  if (it == index.end()) return nullptr;
+  lru.splice(lru.begin(), lru, it->second);
+  return it->second->block;
+}
+
+void BlockCache::Shard::Insert(const CacheKey& key, Block block, size_t charge) {
   std::vector<Block> released;
-  port::MutexLock l(&rep_->mu);
-  auto it = rep_->index.lower_bound(CacheKey(file_number, 0));
-  while (it != rep_->index.end() && it->first.first == file_number) {
+  port::MutexLock l(&mu);
+  auto old = index.find(key);
+  if (old != index.end()) Remove(old->second, &released);
+  if (charge > capacity) return;
+  while (usage + charge > capacity) Remove(std::prev(lru.end()), &released);
+  lru.push_front(Entry{Index::iterator(), std::move(block), charge});
+  lru.front().pos = index.emplace(key, lru.begin()).first;
+  usage += charge;
+}
+
+void BlockCache::Shard::EraseFile(uint64_t file_number) {
+  std::vector<Block> released;
+  port::MutexLock l(&mu);
+  auto it = index.lower_bound(CacheKey(file_number, 0));
+  while (it != index.end() && it->first.first == file_number) {
     auto next = std::next(it);
-    rep_->Remove(it->second, &released);
+    Remove(it->second, &released);
     it = next;
   }
 }
 
-size_t BlockCache::capacity() const { return rep_->capacity; }
-
-size_t BlockCache::usage() const {
-  port::MutexLock l(&rep_->mu);
-  return rep_->usage;
+size_t BlockCache::Shard::Usage() {
+  port::MutexLock l(&mu);
+  return usage;
 }
 
 }  // namespace firn

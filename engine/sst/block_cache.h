@@ -4,6 +4,9 @@
 // Invariants: the sum of the charges of cached blocks never exceeds the
 // capacity after an Insert returns (blocks still pinned by a handle are
 // evicted from the index at once and freed when their last handle goes).
+// A cache of 1 MiB or more is split into up to 16 shards by a hash of the
+// key, each with an equal share of the capacity and its own LRU order; a
+// smaller one is a single exact LRU.
 // Thread safety: all methods may be called concurrently.
 #ifndef FIRN_SST_BLOCK_CACHE_H_
 #define FIRN_SST_BLOCK_CACHE_H_
@@ -13,6 +16,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace firn {
 
@@ -80,8 +84,11 @@ class BlockCache {
   size_t usage() const;
 
  private:
-  struct Rep;
-  std::unique_ptr<Rep> rep_;
+  struct Shard;
+  Shard& ShardFor(uint64_t file_number, uint64_t offset);
+
+  const size_t capacity_;
+  std::vector<std::unique_ptr<Shard>> shards_;  // a power of two of them
 };
 
 }  // namespace firn

@@ -126,6 +126,39 @@ TEST_CASE("HeldBlockStaysValidAfterEvictionAndErase") {
   CHECK(held2.view() == std::string(1000, 'j'));
 }
 
+TEST_CASE("ALargeCacheIsShardedYetBoundedAndErasesAFileFromEveryShard") {
+  // 8 MiB: 16 shards of 512 KiB, each with its own LRU order.
+  const size_t capacity = 8 << 20;
+  BlockCache cache(capacity);
+  const size_t charge = ChargeOf(4096);
+  for (uint64_t n = 0; n < 6000; n++) {
+    cache.Insert(n % 10, (n / 10) * 4096, MakeBlock(4096, 'x'));
+    REQUIRE(cache.usage() <= capacity);
+  }
+  // Every shard fills: the cache holds nearly its capacity, not one shard's.
+  CHECK(cache.usage() > capacity - 16 * charge);
+  // The blocks inserted last are all cached, whatever shard they hashed to.
+  for (uint64_t n = 5900; n < 6000; n++) CHECK(cache.Lookup(n % 10, (n / 10) * 4096) != nullptr);
+  const size_t before = cache.usage();
+  cache.EraseFile(3);
+  for (uint64_t n = 3; n < 6000; n += 10) REQUIRE(cache.Lookup(3, (n / 10) * 4096) == nullptr);
+  CHECK(cache.usage() < before - before / 20);
+  CHECK(cache.Lookup(4, 599 * 4096) != nullptr);
+  CHECK(cache.capacity() == capacity);
+}
+
+TEST_CASE("ShardsKeepTheirOwnLeastRecentlyUsedOrder") {
+  // A block looked up often survives a stream of new blocks on a sharded
+  // cache too: eviction is by recency within its shard.
+  BlockCache cache(4 << 20);
+  auto hot = MakeBlock(4096, 'h');
+  cache.Insert(1, 0, hot);
+  for (uint64_t n = 1; n < 20000; n++) {
+    cache.Insert(2, n * 4096, MakeBlock(4096, 'c'));
+    REQUIRE(cache.Lookup(1, 0) == hot);
+  }
+}
+
 TEST_CASE("ConcurrentInsertLookupAndEraseKeepUsageBounded") {
   const size_t capacity = 32 * 1024;
   BlockCache cache(capacity);
