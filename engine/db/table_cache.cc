@@ -1,6 +1,8 @@
 // db/table_cache.cc: see table_cache.h.
 #include "db/table_cache.h"
 
+#include <algorithm>
+
 #include "db/filename.h"
 #include "port/env.h"
 #include "sst/block_cache.h"
@@ -12,18 +14,25 @@ namespace {
 constexpr int kMaxShards = 8;
 constexpr int kMinShardReaders = 8;
 
+// A power of two: the most shards (up to kMaxShards) that each get at
+// least kMinShardReaders readers; 1 for a small cache (one exact LRU).
+int ShardCount(int capacity) {
+  int n = 1;
+  while (n < kMaxShards && capacity / (2 * n) >= kMinShardReaders) n *= 2;
+  return n;
+}
+
 }  // namespace
 
 TableCache::TableCache(Env* env, std::string dbname, const TableOptions& topts,
                        BlockCache* block_cache, int capacity)
-    : env_(env), dbname_(std::move(dbname)), topts_(topts), block_cache_(block_cache) {
-  if (capacity < 1) capacity = 1;
-  int n = 1;
-  while (n < kMaxShards && capacity / (2 * n) >= kMinShardReaders) n *= 2;
-  for (int i = 0; i < n; ++i) {
-    shards_.push_back(std::make_unique<Shard>());
-    shards_.back()->capacity = capacity / n;
-  }
+    : env_(env),
+      dbname_(std::move(dbname)),
+      topts_(topts),
+      block_cache_(block_cache),
+      num_shards_(ShardCount(capacity)),
+      shards_(new Shard[num_shards_]) {
+  for (int i = 0; i < num_shards_; ++i) shards_[i].capacity = std::max(1, capacity / num_shards_);
 }
 
 Status TableCache::FindTable(const FileMetaData& file, std::shared_ptr<Table>* table) {
@@ -101,9 +110,9 @@ void TableCache::Evict(uint64_t file_number) {
 
 size_t TableCache::MemoryUsage() {
   size_t total = 0;
-  for (auto& shard : shards_) {
-    port::MutexLock l(&shard->mu);
-    for (auto& [number, entry] : shard->tables) total += entry.table->MemoryUsage();
+  for (int i = 0; i < num_shards_; ++i) {
+    port::MutexLock l(&shards_[i].mu);
+    for (auto& [number, entry] : shards_[i].tables) total += entry.table->MemoryUsage();
   }
   return total;
 }

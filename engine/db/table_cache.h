@@ -16,7 +16,6 @@
 #include <memory>
 #include <string>
 #include <unordered_map>
-#include <vector>
 
 #include "firn/iterator.h"
 #include "firn/options.h"
@@ -57,20 +56,19 @@ class TableCache {
     std::list<uint64_t>::iterator lru_pos;
   };
   struct Shard {
-    int capacity = 1;
+    int capacity = 1;  // set once, before the cache is shared
     port::Mutex mu;
     std::list<uint64_t> lru GUARDED_BY(mu);  // most recent at front
     std::unordered_map<uint64_t, Entry> tables GUARDED_BY(mu);
   };
-  Shard& ShardFor(uint64_t file_number) {
-    return *shards_[file_number & (shards_.size() - 1)];
-  }
+  Shard& ShardFor(uint64_t file_number) { return shards_[file_number & (num_shards_ - 1)]; }
 
   Env* const env_;
   const std::string dbname_;
   const TableOptions topts_;
   BlockCache* const block_cache_;
-  std::vector<std::unique_ptr<Shard>> shards_;  // a power of two of them
+  const int num_shards_;  // a power of two
+  std::unique_ptr<Shard[]> shards_;
 };
 
 }  // namespace firn

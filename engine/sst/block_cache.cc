@@ -55,8 +55,6 @@ struct BlockCache::Shard {
     size_t charge;
   };
 
-  explicit Shard(size_t capacity) : capacity(capacity) {}
-
   Block Lookup(const CacheKey& key);
   void Insert(const CacheKey& key, Block block, size_t charge);
   void EraseFile(uint64_t file_number);
@@ -70,27 +68,28 @@ struct BlockCache::Shard {
     lru.erase(it);
   }
 
-  const size_t capacity;
+  size_t capacity = 0;  // set once, before the cache is shared
   port::Mutex mu;
   size_t usage GUARDED_BY(mu) = 0;
   List lru GUARDED_BY(mu);
   Index index GUARDED_BY(mu);
 };
 
-BlockCache::BlockCache(size_t capacity_bytes) : capacity_(capacity_bytes) {
-  const size_t n = ShardCount(capacity_bytes);
-  shards_.reserve(n);
-  for (size_t i = 0; i < n; ++i) shards_.push_back(std::make_unique<Shard>(capacity_bytes / n));
+BlockCache::BlockCache(size_t capacity_bytes)
+    : capacity_(capacity_bytes),
+      num_shards_(ShardCount(capacity_bytes)),
+      shards_(new Shard[num_shards_]) {
+  for (size_t i = 0; i < num_shards_; ++i) shards_[i].capacity = capacity_bytes / num_shards_;
 }
 
 BlockCache::~BlockCache() = default;
 
 BlockCache::Shard& BlockCache::ShardFor(uint64_t file_number, uint64_t offset) {
-  if (shards_.size() == 1) return *shards_[0];
+  if (num_shards_ == 1) return shards_[0];
   char key[16];
   EncodeFixed64(key, file_number);
   EncodeFixed64(key + 8, offset);
-  return *shards_[XXH3_64bits(key, sizeof(key)) & (shards_.size() - 1)];
+  return shards_[XXH3_64bits(key, sizeof(key)) & (num_shards_ - 1)];
 }
 
 BlockCache::Block BlockCache::Lookup(uint64_t file_number, uint64_t offset) {
@@ -104,14 +103,14 @@ void BlockCache::Insert(uint64_t file_number, uint64_t offset, Block block) {
 }
 
 void BlockCache::EraseFile(uint64_t file_number) {
-  for (auto& shard : shards_) shard->EraseFile(file_number);
+  for (size_t i = 0; i < num_shards_; ++i) shards_[i].EraseFile(file_number);
 }
 
 size_t BlockCache::capacity() const { return capacity_; }
 
 size_t BlockCache::usage() const {
   size_t total = 0;
-  for (const auto& shard : shards_) total += shard->Usage();
+  for (size_t i = 0; i < num_shards_; ++i) total += shards_[i].Usage();
   return total;
 }
 

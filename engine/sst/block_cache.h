@@ -16,7 +16,6 @@
 #include <memory>
 #include <string>
 #include <string_view>
-#include <vector>
 
 namespace firn {
 
@@ -88,7 +87,8 @@ class BlockCache {
   Shard& ShardFor(uint64_t file_number, uint64_t offset);
 
   const size_t capacity_;
-  std::vector<std::unique_ptr<Shard>> shards_;  // a power of two of them
+  size_t num_shards_ = 1;  // a power of two
+  std::unique_ptr<Shard[]> shards_;
 };
 
 }  // namespace firn

@@ -140,24 +140,4 @@ Status VersionEdit::DecodeFrom(std::string_view src) {
   return Status::OK();
 }
 
-std::string VersionEdit::DebugString() const {
-  std::string r = "VersionEdit {";
-  if (format_version_) r += " format=" + std::to_string(*format_version_);
-  if (log_number_) r += " log=" + std::to_string(*log_number_);
-  if (next_file_number_) r += " next_file=" + std::to_string(*next_file_number_);
-  if (last_sequence_) r += " last_seq=" + std::to_string(*last_sequence_);
-  if (next_run_id_) r += " next_run=" + std::to_string(*next_run_id_);
-  if (lifetime_device_bytes_) r += " device_bytes=" + std::to_string(*lifetime_device_bytes_);
-  if (lifetime_user_bytes_) r += " user_bytes=" + std::to_string(*lifetime_user_bytes_);
-  for (const DeletedFile& d : deleted_files_) {
-    r += " -" + std::to_string(d.level) + "/" + std::to_string(d.run_id) + "/" +
-         std::to_string(d.number);
-  }
-  for (const NewFile& f : new_files_) {
-    r += " +" + std::to_string(f.level) + "/" + std::to_string(f.run_id) + "/" +
-         std::to_string(f.meta.number) + "(" + std::to_string(f.meta.file_size) + ")";
-  }
-  return r + " }";
-}
-
 }  // namespace firn

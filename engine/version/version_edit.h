@@ -83,7 +83,6 @@ class VersionEdit {
   void EncodeTo(std::string* dst) const;
   // Corruption("manifest edit: ...") on malformed input or an unknown tag.
   Status DecodeFrom(std::string_view src);
-  std::string DebugString() const;
 
  private:
   std::optional<uint32_t> format_version_;
