@@ -6,20 +6,18 @@
 #include "db/filename.h"
 #include "port/env.h"
 #include "sst/block_cache.h"
+#include "util/shards.h"
 
 namespace firn {
 
 namespace {
 
-constexpr int kMaxShards = 8;
-constexpr int kMinShardReaders = 8;
+constexpr size_t kMaxShards = 8;
+constexpr size_t kMinShardReaders = 8;
 
-// A power of two: the most shards (up to kMaxShards) that each get at
-// least kMinShardReaders readers; 1 for a small cache (one exact LRU).
-int ShardCount(int capacity) {
-  int n = 1;
-  while (n < kMaxShards && capacity / (2 * n) >= kMinShardReaders) n *= 2;
-  return n;
+int ShardsFor(int capacity) {
+  return static_cast<int>(
+      ShardCount(static_cast<size_t>(std::max(1, capacity)), kMinShardReaders, kMaxShards));
 }
 
 }  // namespace
@@ -30,7 +28,7 @@ TableCache::TableCache(Env* env, std::string dbname, const TableOptions& topts,
       dbname_(std::move(dbname)),
       topts_(topts),
       block_cache_(block_cache),
-      num_shards_(ShardCount(capacity)),
+      num_shards_(ShardsFor(capacity)),
       shards_(new Shard[num_shards_]) {
   for (int i = 0; i < num_shards_; ++i) shards_[i].capacity = std::max(1, capacity / num_shards_);
 }

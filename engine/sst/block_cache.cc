@@ -1,6 +1,6 @@
 // sst/block_cache.cc: see block_cache.h.
 //
-// The cache is split into shards (ShardCount: up to 16, each of at least
+// The cache is split into shards (up to kMaxShards, each of at least
 // kMinShardBytes) chosen by a hash of the key, so readers on different
 // cores rarely wait for the same lock. Each shard has its own byte budget
 // (an equal share of the capacity), a recency list (front = most recently
@@ -11,8 +11,6 @@
 // used of its shard, not of the whole cache.
 #include "sst/block_cache.h"
 
-#include <xxhash.h>
-
 #include <list>
 #include <map>
 #include <utility>
@@ -20,6 +18,8 @@
 
 #include "port/port.h"
 #include "util/coding.h"
+#include "util/hash.h"
+#include "util/shards.h"
 
 namespace firn {
 
@@ -31,17 +31,9 @@ constexpr size_t kEntryOverheadBytes = 96;
 
 using CacheKey = std::pair<uint64_t, uint64_t>;  // file number, block offset
 
+// At least 512 KiB a shard, as RocksDB's default shard count rule.
 constexpr size_t kMaxShards = 16;
 constexpr size_t kMinShardBytes = 512 * 1024;
-
-// A power of two: the most shards (up to kMaxShards) that each get at
-// least kMinShardBytes, and 1 for a cache smaller than two of them (a
-// small cache keeps one exact LRU order).
-size_t ShardCount(size_t capacity) {
-  size_t n = 1;
-  while (n < kMaxShards && capacity / (2 * n) >= kMinShardBytes) n *= 2;
-  return n;
-}
 
 }  // namespace
 
@@ -77,7 +69,7 @@ struct BlockCache::Shard {
 
 BlockCache::BlockCache(size_t capacity_bytes)
     : capacity_(capacity_bytes),
-      num_shards_(ShardCount(capacity_bytes)),
+      num_shards_(ShardCount(capacity_bytes, kMinShardBytes, kMaxShards)),
       shards_(new Shard[num_shards_]) {
   for (size_t i = 0; i < num_shards_; ++i) shards_[i].capacity = capacity_bytes / num_shards_;
 }
@@ -89,7 +81,7 @@ BlockCache::Shard& BlockCache::ShardFor(uint64_t file_number, uint64_t offset) {
   char key[16];
   EncodeFixed64(key, file_number);
   EncodeFixed64(key + 8, offset);
-  return shards_[XXH3_64bits(key, sizeof(key)) & (num_shards_ - 1)];
+  return shards_[Hash64(key, sizeof(key)) & (num_shards_ - 1)];
 }
 
 BlockCache::Block BlockCache::Lookup(uint64_t file_number, uint64_t offset) {

@@ -676,6 +676,12 @@ WorkloadStats Simulator::Stats() {
   return w;
 }
 
+std::string RunsPerLevel(const TreeShape& tree) {
+  std::string runs;
+  for (const LevelShape& l : tree.levels) runs += " " + std::to_string(l.runs.size());
+  return runs;
+}
+
 void Simulator::MaybeCompact() {
   // The background worker: ask the picker until it waits (bounded, as a
   // safety net against a policy that never waits on an unchanging tree).
@@ -691,10 +697,8 @@ void Simulator::MaybeCompact() {
       if (guard_->Pick(shape, stats, &guard)) {
         result_.guardrail_overrides++;
         if (config_.trace_guardrail) {
-          std::string runs;
-          for (const LevelShape& l : shape.levels) runs += " " + std::to_string(l.runs.size());
           std::printf("guardrail t=%.1fms user=%.2fMB runs%s total %.2fMB -> %s (picker: %s)\n",
-                      now_ / 1000.0, result_.user_bytes / 1048576.0, runs.c_str(),
+                      now_ / 1000.0, result_.user_bytes / 1048576.0, RunsPerLevel(shape).c_str(),
                       shape.total_bytes / 1048576.0, guard.reason.c_str(),
                       pick ? request.reason.c_str() : "wait");
         }

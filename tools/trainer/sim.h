@@ -272,6 +272,9 @@ class Simulator {
   SimResult result_;
 };
 
+// " 3 1 0 ...": the number of runs in each level (trace lines).
+std::string RunsPerLevel(const TreeShape& tree);
+
 // Runs a whole workload through a fresh simulator and returns its result.
 SimResult Simulate(const SimConfig& config, CompactionPicker* picker, Workload* workload);
 SimResult Simulate(const SimConfig& config, CompactionPicker* picker, const std::vector<Op>& ops);

@@ -245,12 +245,10 @@ class TracingPicker : public CompactionPicker {
   bool Pick(const TreeShape& tree, const WorkloadStats& stats, CompactionRequest* request) override {
     const bool go = inner_->Pick(tree, stats, request);
     if (every_call_) {
-      std::string runs;
-      for (const LevelShape& l : tree.levels) runs += " " + std::to_string(l.runs.size());
       std::printf("%s call user=%.2fMB runs%s rates w %.0f r %.0f s %.0f d %.0f since %.1fms "
                   "pending %llu free %.0fMB -> %s\n",
-                  who_, stats.user_bytes_written / 1048576.0, runs.c_str(), stats.write_rate,
-                  stats.read_rate, stats.scan_rate, stats.delete_rate,
+                  who_, stats.user_bytes_written / 1048576.0, RunsPerLevel(tree).c_str(),
+                  stats.write_rate, stats.read_rate, stats.scan_rate, stats.delete_rate,
                   stats.micros_since_last_compaction / 1000.0,
                   static_cast<unsigned long long>(stats.pending_flush_bytes),
                   stats.free_space_bytes / 1048576.0, go ? request->reason.c_str() : "wait");
