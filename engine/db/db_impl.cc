@@ -315,9 +315,16 @@ Status DBImpl::Recover(VersionEdit* edit) {
     if (cut_short) recovery_cut_short_ = true;
     if (gap) {
       dropped.push_back(number);
-    } else if (torn_header) {
-      // It holds nothing; left in place it would be an older log with a
-      // damaged header at the next open, which is corruption.
+    } else if (torn_header ||
+               (number > needed_log &&
+                !std::binary_search(with_records.begin(), with_records.end(), number))) {
+      // It holds nothing. Left in place, a damaged header would be an older
+      // log's corruption at the next open; and a log holding only its
+      // header (opened and closed with no write, or prepared ahead) would
+      // be kept, and replayed, at every open while an older log's writes
+      // wait in the memtable: one more file each open. The log the
+      // manifest names is kept until an edit moves past it, so a crash
+      // before that edit is durable does not look like a lost edit.
       s = env_->RemoveFile(LogFileName(dbname_, number));
       if (!s.ok()) return s;
     } else {

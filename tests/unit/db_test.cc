@@ -518,6 +518,31 @@ TEST_CASE("ConcurrentGetsFindEveryKeyWhileCompactionsReplaceFiles") {
   for (int i = 0; i < kKeys; i += 97) CHECK(t.Get(Key(i)) == Key(i) + "#6");
 }
 
+TEST_CASE("ReopeningWithoutWritesLeavesNoLogsBehind") {
+  // Writes that stay in the memtable keep their log; each open starts a
+  // new log, and one that never held a record must not pile up behind it.
+  MemDB t;
+  for (int i = 0; i < 100; ++i) REQUIRE(t.db->Put(WriteOptions(), Key(i), "v").ok());
+  auto logs = [&t] {
+    std::vector<std::string> children;
+    REQUIRE(t.env->GetChildren(t.path, &children).ok());
+    return std::count_if(children.begin(), children.end(), [](const std::string& c) {
+      return c.size() > 4 && c.compare(c.size() - 4, 4, ".log") == 0;
+    });
+  };
+  t.Reopen();
+  const auto after_first = logs();
+  for (int n = 0; n < 10; ++n) t.Reopen();
+  CHECK(logs() == after_first);
+  CHECK(logs() <= 3);
+  for (int i = 0; i < 100; ++i) CHECK(t.Get(Key(i)) == "v");
+  // And a write after all those opens is still recovered.
+  REQUIRE(t.db->Put(WriteOptions(), "late", "w").ok());
+  t.Reopen();
+  CHECK(t.Get("late") == "w");
+  CHECK(t.Get(Key(7)) == "v");
+}
+
 TEST_CASE("TracePathRecordsEveryOperationForRetraining") {
   MemDB t;
   t.options.trace_path = "/db-trace";
