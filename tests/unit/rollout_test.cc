@@ -84,4 +84,38 @@ TEST_CASE("TheRolloutIsTheSameOnOneThreadAsOnTwo") {
   CHECK(a.rollout.DeviceBytes() == b.rollout.DeviceBytes());
 }
 
+TEST_CASE("AStaticBaseAloneDecidesAsThatPickerDoesAndTheRolloutBeatsEveryBase") {
+  // A base handed the whole run must decide exactly as the static picker
+  // simulated on its own (same options, same guardrail); the kept run can
+  // then be no costlier than the model or any base, and a second pass no
+  // costlier than the first.
+  const SimConfig c = SmallConfig(CompactionStyle::kTiered);
+  const std::vector<Op> ops = Materialize(SmallSpec(PhaseKind::kZipf, 7, 20000));
+  Options leveled = c.options;
+  leveled.compaction = CompactionStyle::kLeveled;
+  RolloutOptions o;
+  o.bases = {{"tiered", c.options}, {"leveled", leveled}};
+  RolloutResult r = Rollout(c, BuiltInModel(), ObjectiveDial{}, ops, o);
+  REQUIRE(r.base_costs.size() == 2);
+  const ObjectiveDial dial;
+  std::unique_ptr<CompactionPicker> tiered = NewTieredPicker(c.options);
+  CHECK(r.base_costs[0] == Simulate(c, tiered.get(), ops).Cost(dial.wear, dial.read, dial.space));
+  // The leveled base runs in the tiered configuration (its guardrail; the
+  // manifest names the configured style, a byte shorter than "leveled").
+  std::unique_ptr<CompactionPicker> lp = NewLeveledPicker(leveled);
+  CHECK(r.base_costs[1] == Simulate(c, lp.get(), ops).Cost(dial.wear, dial.read, dial.space));
+  INFO("model " << r.model_cost << " tiered " << r.base_costs[0] << " leveled " << r.base_costs[1]
+                << " rollout " << r.rollout_cost << ", " << r.by_base << " decisions by a base");
+  CHECK(r.rollout_cost <= r.model_cost);
+  CHECK(r.rollout_cost <= r.base_costs[0]);
+  CHECK(r.rollout_cost <= r.base_costs[1]);
+  CHECK(r.rollout.Cost(2, 1, 1) == doctest::Approx(r.rollout_cost));
+
+  o.passes = 3;
+  RolloutResult r3 = Rollout(c, BuiltInModel(), ObjectiveDial{}, ops, o);
+  CHECK(r3.rollout_cost <= r.rollout_cost);
+  CHECK(r3.passes >= 1);
+  CHECK(r3.passes <= 3);
+}
+
 }  // namespace firn::trainer

@@ -10,6 +10,15 @@
 // model's own, and the gap measures what per-decision changes to the model
 // could still gain on that workload. It knows the future, so it is a yard
 // stick, not a policy the engine could run.
+//
+// With RolloutOptions::bases (static pickers), every decision also tries
+// handing the rest of the run to each of them, and the model's
+// alternatives are played out by whichever of the model and the bases the
+// kept run is using there (rollout with several base policies); the kept
+// run is then never costlier than the best of the model and every base
+// alone. With passes > 1, the kept run is searched again from its first
+// decision, with "the kept run's own later choices" as one more way to
+// play out a changed decision, until a pass changes nothing.
 // Thread safety: Rollout runs its trials on `threads` threads; the model is
 // shared read-only.
 #ifndef FIRN_TOOLS_TRAINER_ROLLOUT_H_
@@ -34,8 +43,16 @@ struct RolloutOptions {
   // Stop branching after this many decisions (the rest are the model's).
   int max_decisions = 1 << 30;
   // Keep, for every branched decision of the kept run, what the model saw
-  // and what each tried choice cost (RolloutResult::demonstrations).
+  // and what each tried choice cost (RolloutResult::demonstrations; the
+  // model's candidates only, first pass only).
   bool record = false;
+  // Static pickers that may decide the rest of a run: (name, options);
+  // the options' compaction fields choose the picker, the guardrail stays
+  // the simulated configuration's.
+  std::vector<std::pair<std::string, Options>> bases;
+  // Passes over the kept run's decisions (stops early when one keeps no
+  // change).
+  int passes = 1;
 };
 
 // One branched decision of the kept run, as a lesson for imitation
@@ -66,6 +83,9 @@ struct RolloutResult {
   int branched = 0;         // decisions where more than one choice was tried
   int changed = 0;          // decisions where the kept choice is not the model's
   int changed_to_wait = 0;  // ... of which to wait
+  int by_base = 0;          // decisions of the kept run a base made
+  std::vector<double> base_costs;  // each base alone, under the same guardrail
+  int passes = 0;           // passes run
   int trials = 0;           // simulator runs
   std::vector<RolloutChange> changes;  // in decision order
   std::vector<Demonstration> demonstrations;  // when options.record

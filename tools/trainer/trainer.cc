@@ -24,6 +24,7 @@
 //   firn-trainer graft [--model FILE] --ablate
 //   firn-trainer oracle [--model FILE] [--scale S] [--alternatives K]
 //                       [--threads T] [--workload S] [--objective DIAL] [--verbose]
+//                       [--bases] [--passes N]
 //   firn-trainer sweep [--model FILE] [--scale S] [--threads T] [--objective DIAL]
 //
 // train, simulate, oracle and sweep take --policy-runs N: the learned
@@ -51,7 +52,9 @@
 // grafted in (the built-in model, or a start for train) and shows it per
 // dial on a training suite.
 // oracle: the look-ahead rollout of the model on the evaluation suite in
-// the simulator (rollout.h), next to the model and the best static setting.
+// the simulator (rollout.h), next to the model and the best static setting;
+// --bases also hands the rest of a run to each static setting, --passes N
+// searches the kept run again up to N times.
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -1442,8 +1445,10 @@ int Oracle(const Args& args) {
   RolloutOptions ro;
   ro.alternatives = static_cast<int>(args.Num("alternatives", ro.alternatives));
   ro.threads = std::max(1, static_cast<int>(args.Num("threads", ro.threads)));
+  ro.passes = std::max(1, static_cast<int>(args.Num("passes", ro.passes)));
   const std::string only = args.Get("workload", "");
   const std::vector<std::pair<std::string, Options>> statics = StaticSettings();
+  if (args.Has("bases")) ro.bases = statics;
   std::printf("%-46s %10s %8s %8s %8s %8s %9s %8s %7s %7s\n", "workload", "best static", "cost",
               "model", "vs best", "rollout", "vs best", "changed", "trials", "sim s");
   double sum_best = 0, sum_model = 0, sum_rollout = 0;
@@ -1464,8 +1469,14 @@ int Oracle(const Args& args) {
                 statics[best_i].first.c_str(), best, r.model_cost, 100 * (r.model_cost / best - 1),
                 r.rollout_cost, 100 * (r.rollout_cost / best - 1), r.changed, r.decisions, r.trials,
                 Seconds(t));
-    std::printf("%-46s rollout: wa %.2f reads %.2f sa %.2f; %d of the changes to wait\n", "",
+    std::printf("%-46s rollout: wa %.2f reads %.2f sa %.2f; %d of the changes to wait", "",
                 r.rollout.WriteAmp(), r.rollout.ReadCost(), r.rollout.SpaceAmp(), r.changed_to_wait);
+    if (!ro.bases.empty()) {
+      const double base_best = *std::min_element(r.base_costs.begin(), r.base_costs.end());
+      std::printf("; %d decisions by a base; best base alone under the learned guardrail %.2f",
+                  r.by_base, base_best);
+    }
+    std::printf("; %d passes\n", r.passes);
     if (args.Has("verbose")) {
       for (const RolloutChange& c : r.changes) {
         std::printf("%-46s   decision %d at %.3f s: model %s -> %s (run cost %.3f)\n", "", c.decision,
@@ -1517,7 +1528,7 @@ int main(int argc, char** argv) {
                  "       firn-trainer graft [--model FILE] --ablate\n"
                  "       firn-trainer oracle [--model FILE] [--scale S] [--alternatives K]\n"
                  "                           [--threads T] [--workload S] [--objective DIAL]\n"
-                 "                           [--verbose]\n"
+                 "                           [--verbose] [--bases] [--passes N]\n"
                  "       firn-trainer sweep [--model FILE] [--scale S] [--threads T]\n"
                  "                          [--objective DIAL]\n"
                  "train, simulate, oracle and sweep also take --policy-runs N and --timing ...\n");
