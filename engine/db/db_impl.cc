@@ -488,6 +488,7 @@ void DBImpl::DeleteObsoleteFiles() {
   uint64_t min_log = sealed_.empty() ? mem_first_log_ : sealed_.front().first_log;
   if (min_log == 0) min_log = logfile_number_;
   std::vector<std::string> doomed;
+  std::vector<uint64_t> doomed_tables;  // evicted from the caches unlocked
   for (const std::string& name : children) {
     uint64_t number;
     FileType type;
@@ -511,7 +512,7 @@ void DBImpl::DeleteObsoleteFiles() {
     }
     if (keep) continue;
     if (type == FileType::kTable) {
-      table_cache_->Evict(number);
+      doomed_tables.push_back(number);
       doomed.push_back(TableFileName(dbname_, number));
     } else if (type == FileType::kLog) {
       doomed.push_back(LogFileName(dbname_, number));
@@ -522,7 +523,10 @@ void DBImpl::DeleteObsoleteFiles() {
     }
   }
   if (doomed.empty()) return;
+  // Evicting a table closes its reader and visits every block cache shard;
+  // no reader can want an obsolete table again, so this needs no lock.
   mutex_.Unlock();
+  for (uint64_t number : doomed_tables) table_cache_->Evict(number);
   for (const std::string& fname : doomed) env_->RemoveFile(fname).IgnoreError();
   mutex_.Lock();
 }

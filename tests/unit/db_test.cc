@@ -477,6 +477,29 @@ TEST_CASE("ConcurrentWritersAndReadersAgree") {
   }
 }
 
+TEST_CASE("CompactingAwayAFileDropsItsReaderAndBlocksFromTheCaches") {
+  // DeleteObsoleteFiles evicts a deleted table from both caches (outside
+  // the DB mutex); nothing else would, so without it the blocks of files
+  // that are gone stay cached until pushed out.
+  MemDB t;
+  for (int i = 0; i < 3000; ++i) {
+    REQUIRE(t.db->Put(WriteOptions(), Key(i), std::string(100, static_cast<char>('a' + i % 26))).ok());
+  }
+  REQUIRE(t.db->Flush().ok());
+  for (int i = 0; i < 3000; ++i) REQUIRE(t.Get(Key(i)) != "NOT_FOUND");
+  const std::string before = t.Json();
+  INFO(before);
+  CHECK(JsonField(before, "block_cache_bytes") > 100000);
+  CHECK(JsonField(before, "table_cache_bytes") > 0);
+  // Rewrite every file: each value changes, then one compaction of all.
+  for (int i = 0; i < 3000; ++i) REQUIRE(t.db->Put(WriteOptions(), Key(i), "new").ok());
+  REQUIRE(t.db->CompactAll().ok());
+  const std::string after = t.Json();
+  INFO(after);
+  CHECK(JsonField(after, "block_cache_bytes") == 0);
+  CHECK(t.Get(Key(1234)) == "new");
+}
+
 TEST_CASE("ConcurrentGetsFindEveryKeyWhileCompactionsReplaceFiles") {
   // Gets on several threads while a writer overwrites and the compactions
   // it causes delete files: readers open tables through a sharded table
