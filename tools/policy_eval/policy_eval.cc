@@ -2,7 +2,7 @@
 // compaction policy against static settings in the real engine.
 //
 //   firn-policy-eval [--quick] [--csv] [--scale S] [--model FILE] [--verbose]
-//                    [--workload SUBSTRING] [--repeat N] [--dial-sweep]
+//                    [--workload SUBSTRING] [--repeat N] [--dial-sweep] [--inline]
 //                    [--objective wear=2,read=1,space=1] [--learned-runs N]
 //                    [--static tiered:runs=R,ratio=P,space=S | leveled:mult=M]...
 //
@@ -26,7 +26,11 @@
 // blocks per get, per scan and per read (get or scan), and space
 // amplification per dial and workload and averaged over the suite
 // (turning the dial toward wear should lower the first, toward read the
-// blocks per read, toward space the last).
+// blocks per read, toward space the last). --inline runs every flush and
+// compaction in the writer's thread after each write (RunEngine's
+// inline_worker) instead of on the background thread: the figures then
+// do not depend on the machine's timing, and one run gives them all
+// (--repeat defaults to 1).
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -136,11 +140,13 @@ std::vector<std::pair<std::string, std::vector<Op>>> SuiteOps(double scale, cons
 
 // Runs `ops` `repeat` times and averages (Summarize); false after
 // printing the error.
+bool g_inline = false;  // --inline
+
 bool RunRepeated(const Options& options, const std::vector<Op>& ops, const std::string& model,
                  int repeat, const ObjectiveDial& dial, const std::string& what, Summary* out) {
   std::vector<EngineResult> runs(static_cast<size_t>(repeat));
   for (EngineResult& run : runs) {
-    Status s = RunEngine(options, ops, model, &run);
+    Status s = RunEngine(options, ops, model, &run, g_inline);
     if (!s.ok()) {
       std::fprintf(stderr, "%s: %s\n", what.c_str(), s.ToString().c_str());
       return false;
@@ -223,7 +229,7 @@ bool ParseStaticSetting(const std::string& spec, Options* o) {
 int Main(int argc, char** argv) {
   bool quick = false, csv = false, verbose = false;
   bool sweep = false;  // the learned policy under several dials
-  int repeat = 3;     // runs per policy and workload, averaged
+  int repeat = 0;     // runs per policy and workload, averaged (0: 3, or 1 inline)
   int learned_runs = 0;  // the learned policy's max_runs_per_level (0 = default)
   std::vector<std::string> extra;  // --static SPEC: more static settings
   std::string only;  // run only workloads whose name contains this
@@ -258,18 +264,21 @@ int Main(int argc, char** argv) {
       sweep = true;
     } else if (a == "--verbose") {
       verbose = true;
+    } else if (a == "--inline") {
+      g_inline = true;
     } else {
       std::fprintf(stderr,
                    "usage: firn-policy-eval [--quick] [--csv] [--scale S] [--model FILE]\n"
                    "                        [--objective wear=2,read=1,space=1]\n"
                    "                        [--workload SUBSTRING] [--verbose] [--repeat N]\n"
-                   "                        [--dial-sweep] [--learned-runs N]\n"
+                   "                        [--dial-sweep] [--learned-runs N] [--inline]\n"
                    "                        [--static tiered:runs=R,ratio=P,space=S |\n"
                    "                                  leveled:mult=M] ...\n");
       return 1;
     }
   }
   if (quick) scale = 0.12;
+  if (repeat == 0) repeat = g_inline ? 1 : 3;
   ObjectiveDial dial;
   Status s = ParseObjectiveDial(objective, &dial);
   if (!s.ok()) {
