@@ -13,7 +13,9 @@
 //   firn-trainer migrate --model SCHEMA1_FILE --out FILE
 //   firn-trainer validate [--scale S] [--quick] [--inline | --measured] [--seeds N] [--trace S]
 //                         [--model builtin|FILE]
-//   firn-trainer simulate [--scale S] [--model FILE] [--objective DIAL] [--trace WORKLOAD]
+//   firn-trainer simulate [--scale S] [--model FILE] [--objective DIAL]
+//                         [--training-suite SEED] [--hybrid [--hybrid-share S]
+//                         [--hybrid-guard R]] [--trace WORKLOAD]
 //   firn-trainer graft [--model FILE] --out FILE [--no-gate] [--keep-rates]
 //                      [--scan-unit U --scan-weight A --scan-runs B --scan-dial D
 //                       --scan-threshold T]
@@ -47,7 +49,9 @@
 // --seeds N: every workload with N seeds, errors also of the bytes summed
 // over them; --trace S: only the workloads named with S, printing every
 // compaction on both sides).
-// simulate: the evaluation suite in the simulator, per picker.
+// simulate: the evaluation suite in the simulator, per picker
+// (--training-suite SEED: a training suite instead; --hybrid [--hybrid-share
+// S --hybrid-guard R]: also the yardstick HybridPicker).
 // graft: writes a model with its rate weights zeroed and the dial gates
 // grafted in (the built-in model, or a start for train) and shows it per
 // dial on a training suite.
@@ -319,6 +323,51 @@ SimResult RunModel(const TrainWorkload& w, std::shared_ptr<const PolicyModel> mo
   SimConfig c = ConfigFor(w, d);
   std::unique_ptr<CompactionPicker> p = NewLearnedPicker(c.options, std::move(model), d);
   return RunPicker(w, c, std::move(p), trace);
+}
+
+// A yardstick, not a policy that ships (simulate --hybrid, docs/policy.md
+// "Handing reads to tiered at 24 runs"): the learned picker at its own
+// limits, except that while gets are at least `min_read_share` of the
+// operations of the last rate window and nothing scans, tiered at 24 runs
+// decides. Both are asked every time, so each sees every decision.
+class HybridPicker final : public CompactionPicker {
+ public:
+  HybridPicker(std::unique_ptr<CompactionPicker> learned, std::unique_ptr<CompactionPicker> tiered,
+               double min_read_share)
+      : learned_(std::move(learned)), tiered_(std::move(tiered)), min_read_share_(min_read_share) {}
+  const char* Name() const override { return "hybrid"; }
+  bool Pick(const TreeShape& tree, const WorkloadStats& stats, CompactionRequest* request) override {
+    CompactionRequest a, b;
+    const bool pa = learned_->Pick(tree, stats, &a);
+    const bool pb = tiered_->Pick(tree, stats, &b);
+    const double ops = stats.write_rate + stats.read_rate + stats.scan_rate + 1e-9;
+    const bool use_tiered = stats.scan_rate == 0 && stats.read_rate / ops >= min_read_share_;
+    if (use_tiered) {
+      if (pb) *request = b;
+      return pb;
+    }
+    if (pa) *request = a;
+    return pa;
+  }
+
+ private:
+  std::unique_ptr<CompactionPicker> learned_, tiered_;
+  double min_read_share_;
+};
+
+// The hybrid on `w`, under the guardrail of `guard_runs` runs per level
+// (the model keeps the limits it was trained with).
+SimResult RunHybrid(const TrainWorkload& w, std::shared_ptr<const PolicyModel> model,
+                    const ObjectiveDial& d, int guard_runs, double min_read_share) {
+  SimConfig c = ConfigFor(w, d);
+  Options lo = c.options;  // the model's own limits
+  c.options.max_runs_per_level = guard_runs;
+  Options to = c.options;
+  to.compaction = CompactionStyle::kTiered;
+  to.max_runs_per_level = 24;
+  auto p = std::make_unique<HybridPicker>(NewLearnedPicker(lo, std::move(model), d),
+                                          NewTieredPicker(to), min_read_share);
+  return RunPicker(w, c, std::move(p), nullptr);
 }
 
 // The cost of each static setting (StaticSettings) on `w` at dial `d`.
@@ -1295,9 +1344,20 @@ int SimulateSuite(const Args& args) {
   if (!DialArg(args, &dial)) return 1;
   const std::vector<std::pair<std::string, Options>> statics = StaticSettings();
   std::vector<double> sums(statics.size() + 1, 0.0);
-  double worst = 0, ideal_sum = 0;
-  for (auto& [name, ops] : EvalWorkloads(scale)) {
-    TrainWorkload w{name, ops, 100};
+  double worst = 0, ideal_sum = 0, hybrid_sum = 0;
+  std::vector<TrainWorkload> suite;
+  if (args.Has("training-suite")) {
+    // --training-suite SEED: a training suite instead (for choices that
+    // must not be made on the evaluation suite).
+    for (const WorkloadSpec& spec : TrainingSuite(static_cast<uint64_t>(args.Num("training-suite", 3)), scale)) {
+      std::unique_ptr<Workload> wl = NewWorkload(spec);
+      suite.push_back({spec.name, Materialize(wl.get()), spec.value_size});
+    }
+  } else {
+    for (auto& [name, ops] : EvalWorkloads(scale)) suite.push_back({name, std::move(ops), 100});
+  }
+  for (const TrainWorkload& w : suite) {
+    const std::string& name = w.name;
     double best = 1e300, learned = 0;
     for (size_t p = 0; p <= statics.size(); ++p) {
       if (p == statics.size() && !model) continue;
@@ -1315,6 +1375,14 @@ int SimulateSuite(const Args& args) {
       std::printf("%-46s %-24s %8.2f %8.2f %8.2f %8.2f %8.3f\n", name.c_str(),
                   p < statics.size() ? statics[p].first.c_str() : "learned", r.WriteAmp(),
                   r.ReadCost(), r.SpaceAmp(), cost, Seconds(t));
+    }
+    if (model && args.Has("hybrid")) {
+      SimResult r = RunHybrid(w, model, dial, static_cast<int>(args.Num("hybrid-guard", 24)),
+                              args.Num("hybrid-share", 0.05));
+      const double cost = r.Cost(dial.wear, dial.read, dial.space);
+      std::printf("%-46s %-24s %8.2f %8.2f %8.2f %8.2f   (%+.1f%% vs the best static)\n", name.c_str(),
+                  "hybrid", r.WriteAmp(), r.ReadCost(), r.SpaceAmp(), cost, 100 * (cost / best - 1));
+      hybrid_sum += cost;
     }
     if (model) worst = std::max(worst, learned / best);
     // The ideal point: the bytes of a tree that never compacts (the WAL,
@@ -1335,6 +1403,7 @@ int SimulateSuite(const Args& args) {
     }
   }
   std::printf("summed ideal point %.2f\n", ideal_sum);
+  if (hybrid_sum > 0) std::printf("summed hybrid %.2f\n", hybrid_sum);
   std::printf("summed cost:");
   for (size_t p = 0; p < statics.size(); ++p) std::printf("  %s %.2f", statics[p].first.c_str(), sums[p]);
   if (model) {
@@ -1517,7 +1586,8 @@ int main(int argc, char** argv) {
                  "       firn-trainer validate [--scale S] [--quick] [--inline | --measured] [--seeds N] [--trace S]\n"
                  "                             [--model builtin|FILE]\n"
                  "       firn-trainer simulate [--scale S] [--model FILE] [--objective DIAL]\n"
-                 "                             [--trace WORKLOAD]\n"
+                 "                             [--trace WORKLOAD] [--training-suite SEED]\n"
+                 "                             [--hybrid [--hybrid-share S] [--hybrid-guard R]]\n"
                  "       firn-trainer graft [--model FILE] --out FILE [--no-gate] [--keep-rates]\n"
                  "                          [--scan-unit U --scan-weight A --scan-runs B\n"
                  "                           --scan-dial D --scan-threshold T]\n"
