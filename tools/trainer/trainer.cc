@@ -51,7 +51,7 @@
 // compaction on both sides).
 // simulate: the evaluation suite in the simulator, per picker
 // (--training-suite SEED: a training suite instead; --hybrid [--hybrid-share
-// S --hybrid-guard R]: also the yardstick HybridPicker).
+// S --hybrid-guard R]: also the yardstick of hybrid.h).
 // graft: writes a model with its rate weights zeroed and the dial gates
 // grafted in (the built-in model, or a start for train) and shows it per
 // dial on a training suite.
@@ -78,6 +78,7 @@
 #include "policy/model.h"
 #include "port/env.h"
 #include "tools/trainer/engine_run.h"
+#include "tools/trainer/hybrid.h"
 #include "tools/trainer/imitate.h"
 #include "tools/trainer/key_values.h"
 #include "tools/trainer/quantize.h"
@@ -325,38 +326,9 @@ SimResult RunModel(const TrainWorkload& w, std::shared_ptr<const PolicyModel> mo
   return RunPicker(w, c, std::move(p), trace);
 }
 
-// A yardstick, not a policy that ships (simulate --hybrid, docs/policy.md
-// "Handing reads to tiered at 24 runs"): the learned picker at its own
-// limits, except that while gets are at least `min_read_share` of the
-// operations of the last rate window and nothing scans, tiered at 24 runs
-// decides. Both are asked every time, so each sees every decision.
-class HybridPicker final : public CompactionPicker {
- public:
-  HybridPicker(std::unique_ptr<CompactionPicker> learned, std::unique_ptr<CompactionPicker> tiered,
-               double min_read_share)
-      : learned_(std::move(learned)), tiered_(std::move(tiered)), min_read_share_(min_read_share) {}
-  const char* Name() const override { return "hybrid"; }
-  bool Pick(const TreeShape& tree, const WorkloadStats& stats, CompactionRequest* request) override {
-    CompactionRequest a, b;
-    const bool pa = learned_->Pick(tree, stats, &a);
-    const bool pb = tiered_->Pick(tree, stats, &b);
-    const double ops = stats.write_rate + stats.read_rate + stats.scan_rate + 1e-9;
-    const bool use_tiered = stats.scan_rate == 0 && stats.read_rate / ops >= min_read_share_;
-    if (use_tiered) {
-      if (pb) *request = b;
-      return pb;
-    }
-    if (pa) *request = a;
-    return pa;
-  }
-
- private:
-  std::unique_ptr<CompactionPicker> learned_, tiered_;
-  double min_read_share_;
-};
-
-// The hybrid on `w`, under the guardrail of `guard_runs` runs per level
-// (the model keeps the limits it was trained with).
+// The yardstick of hybrid.h on `w`: tiered at 24 runs while the workload
+// reads, under the guardrail of `guard_runs` runs per level (the model
+// keeps the limits it was trained with).
 SimResult RunHybrid(const TrainWorkload& w, std::shared_ptr<const PolicyModel> model,
                     const ObjectiveDial& d, int guard_runs, double min_read_share) {
   SimConfig c = ConfigFor(w, d);
@@ -365,8 +337,8 @@ SimResult RunHybrid(const TrainWorkload& w, std::shared_ptr<const PolicyModel> m
   Options to = c.options;
   to.compaction = CompactionStyle::kTiered;
   to.max_runs_per_level = 24;
-  auto p = std::make_unique<HybridPicker>(NewLearnedPicker(lo, std::move(model), d),
-                                          NewTieredPicker(to), min_read_share);
+  std::unique_ptr<CompactionPicker> p =
+      NewHybridPicker(NewLearnedPicker(lo, std::move(model), d), NewTieredPicker(to), min_read_share);
   return RunPicker(w, c, std::move(p), nullptr);
 }
 
