@@ -50,15 +50,27 @@ struct DecisionInput {
 
 struct PolicyLimits {
   int num_levels = 7;
-  int max_runs_per_level = 16;  // MaxRunsPerLevel of the options
+  int max_runs_per_level = 16;  // the run count features are scaled by
   uint64_t memtable_bytes = 4u << 20;  // the unit of byte and time features
 };
 
-// The limits a picker for `options` decides under.
+// The runs per level the built-in model was trained to see as its limit
+// (feature 3, level-0 pressure, is runs / (2 x this)). Under the default
+// options the learned policy's guardrail sits higher (MaxRunsPerLevel: 24,
+// a cap of 36 runs) while its features keep this scale: the model then
+// decides as it was trained to, and the guardrail no longer merges
+// everything at 25 runs where waiting pays (docs/policy.md, "The
+// guardrail at 24 runs").
+constexpr int kPolicyModelRuns = 16;
+
+// The limits a picker for `options` decides under: max_runs_per_level or
+// a memory budget, when set, is the features' scale too.
 inline PolicyLimits PolicyLimitsFor(const Options& options) {
   PolicyLimits l;
   l.num_levels = options.num_levels;
-  l.max_runs_per_level = MaxRunsPerLevel(options);
+  const bool defaults = options.compaction == CompactionStyle::kLearned &&
+                        options.max_runs_per_level == 0 && options.memory_budget_bytes == 0;
+  l.max_runs_per_level = defaults ? kPolicyModelRuns : MaxRunsPerLevel(options);
   l.memtable_bytes = options.memtable_bytes;
   return l;
 }

@@ -334,7 +334,7 @@ int MaxRunsPerLevel(const Options& options) {
   // runs per level; at 16, a 4 MiB budget's peak grew by 1-1.5 MiB
   // (tests/edge/memory_budget_test.cc, docs/edge.md).
   if (options.memory_budget_bytes > 0) return 4;
-  return options.compaction == CompactionStyle::kLearned ? 16 : 4;
+  return options.compaction == CompactionStyle::kLearned ? 24 : 4;
 }
 
 Options EffectiveOptions(const Options& options) {

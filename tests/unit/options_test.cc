@@ -1,5 +1,6 @@
 // Tests of Options::Set, Options::Validate and OptionsToString.
 #include "firn/options.h"
+#include "policy/features.h"
 
 #include <doctest/doctest.h>
 
@@ -247,7 +248,11 @@ TEST_CASE("MaxRunsPerLevelZeroMeansThePickersDefault") {
   Options o;
   CHECK(o.max_runs_per_level == 0);
   o.compaction = CompactionStyle::kLearned;
-  CHECK(MaxRunsPerLevel(o) == 16);
+  CHECK(MaxRunsPerLevel(o) == 24);
+  // The learned policy's features keep the scale its model was trained
+  // with while the guardrail sits at 24 runs.
+  CHECK(PolicyLimitsFor(o).max_runs_per_level == kPolicyModelRuns);
+  CHECK(kPolicyModelRuns == 16);
   o.compaction = CompactionStyle::kTiered;
   CHECK(MaxRunsPerLevel(o) == 4);
   o.compaction = CompactionStyle::kLeveled;
@@ -257,11 +262,13 @@ TEST_CASE("MaxRunsPerLevelZeroMeansThePickersDefault") {
     o.compaction = style;
     o.max_runs_per_level = 7;
     CHECK(MaxRunsPerLevel(o) == 7);
+    CHECK(PolicyLimitsFor(o).max_runs_per_level == 7);  // a set limit is the features' scale
     // A memory budget keeps every picker at 4 unless the field says else.
     o.memory_budget_bytes = 4u << 20;
     CHECK(MaxRunsPerLevel(o) == 7);
     o.max_runs_per_level = 0;
     CHECK(MaxRunsPerLevel(o) == 4);
+    CHECK(PolicyLimitsFor(o).max_runs_per_level == 4);
     o.memory_budget_bytes = 0;
   }
 }

@@ -559,6 +559,32 @@ TEST_CASE("TheBuiltInModelWritesLessWhenTheDialWeightsWear") {
   CHECK(wear.WriteAmp() < 0.97 * balanced.WriteAmp());
 }
 
+TEST_CASE("TheLearnedPolicysGuardrailAt24RunsLetsItWaitOnUniformUpdates") {
+  // Under the default options the learned policy's guardrail caps a level
+  // at 36 runs (MaxRunsPerLevel 24) while the model's features keep the
+  // 16 runs it was trained with. With the guardrail at 16 as well (cap 24,
+  // the default until 2026-12-07), the guardrail's tiered rule merged
+  // everything on uniform updates where waiting pays.
+  WorkloadSpec spec = SmallSpec(PhaseKind::kUniform, 24, 120000);
+  spec.keyspace = 40000;
+  std::shared_ptr<const PolicyModel> model;
+  REQUIRE(DefaultPolicyModel(&model).ok());
+  SimConfig now, before;
+  now.options = before.options = BaseOptions();
+  before.options.max_runs_per_level = kPolicyModelRuns;
+  REQUIRE(PolicyLimitsFor(now.options).max_runs_per_level ==
+          PolicyLimitsFor(before.options).max_runs_per_level);
+  std::unique_ptr<CompactionPicker> a = NewLearnedPicker(now.options, model, ObjectiveDial{});
+  std::unique_ptr<CompactionPicker> b = NewLearnedPicker(before.options, model, ObjectiveDial{});
+  const SimResult r_now = RunSpec(now, a.get(), spec);
+  const SimResult r_before = RunSpec(before, b.get(), spec);
+  INFO("cost " << r_before.Cost(2, 1, 1) << " -> " << r_now.Cost(2, 1, 1) << "; bytes written per user byte "
+               << r_before.WriteAmp() << " -> " << r_now.WriteAmp() << "; guardrail overrides "
+               << r_before.guardrail_overrides << " -> " << r_now.guardrail_overrides);
+  CHECK(r_now.Cost(2, 1, 1) < 0.97 * r_before.Cost(2, 1, 1));
+  CHECK(r_now.guardrail_overrides < r_before.guardrail_overrides);
+}
+
 TEST_CASE("TheBuiltInModelKeepsLessSpaceWhenTheDialWeightsSpace") {
   // Toward space (wear=1,read=1,space=4) the built-in model takes merges
   // that reduce the run count sooner, so obsolete versions live shorter.

@@ -89,9 +89,10 @@ struct Options {
   // holds more than 1.5 x this many runs, and writes slow down at 2 x runs
   // in level 0 and wait at 3 x. [1, 64], or 0 = the picker's default
   // (MaxRunsPerLevel): 4 for tiered and leveled (RocksDB's level-0
-  // trigger), 16 for learned (the policy decides when to merge, below a
-  // cap of 24 runs; the built-in model is trained for it), and 4 for every
-  // picker when memory_budget_bytes is set (the budget's shares assume it).
+  // trigger), 24 for learned (the policy decides when to merge, below a
+  // cap of 36 runs; the built-in model sees its limit as 16, what it was
+  // trained with), and 4 for every picker when memory_budget_bytes is set
+  // (the budget's shares assume it).
   int max_runs_per_level = 0;
   // Tiered: merge adjacent runs while the next is no more than this percent
   // larger than the sum so far (RocksDB universal "size_ratio"). [0, 1000].
