@@ -138,10 +138,10 @@ std::vector<std::pair<std::string, std::vector<Op>>> SuiteOps(double scale, cons
   return r;
 }
 
+bool g_inline = false;  // --inline: RunEngine's inline_worker
+
 // Runs `ops` `repeat` times and averages (Summarize); false after
 // printing the error.
-bool g_inline = false;  // --inline
-
 bool RunRepeated(const Options& options, const std::vector<Op>& ops, const std::string& model,
                  int repeat, const ObjectiveDial& dial, const std::string& what, Summary* out) {
   std::vector<EngineResult> runs(static_cast<size_t>(repeat));

@@ -46,15 +46,7 @@ class ScriptedPicker final : public CompactionPicker {
                  RunTrace* trace)
       : model_(std::move(model)), dial_(dial), trial_(trial), keep_(keep), record_(record),
         trace_(trace), limits_(PolicyLimitsFor(options)) {
-    for (const auto& [name, base] : bases) {
-      Options o = options;
-      o.compaction = base.compaction;
-      o.max_runs_per_level = base.max_runs_per_level;
-      o.tiered_size_ratio_percent = base.tiered_size_ratio_percent;
-      o.leveled_multiplier = base.leveled_multiplier;
-      o.max_space_amplification_percent = base.max_space_amplification_percent;
-      bases_.push_back(NewCompactionPicker(o));
-    }
+    for (const auto& [name, base] : bases) bases_.push_back(NewCompactionPicker(base));
   }
 
   const char* Name() const override { return "rollout"; }

@@ -46,9 +46,9 @@ struct RolloutOptions {
   // and what each tried choice cost (RolloutResult::demonstrations; the
   // model's candidates only, first pass only).
   bool record = false;
-  // Static pickers that may decide the rest of a run: (name, options);
-  // the options' compaction fields choose the picker, the guardrail stays
-  // the simulated configuration's.
+  // Static pickers that may decide the rest of a run: (name, the options
+  // the picker is built with); the guardrail stays the simulated
+  // configuration's.
   std::vector<std::pair<std::string, Options>> bases;
   // Passes over the kept run's decisions (stops early when one keeps no
   // change).

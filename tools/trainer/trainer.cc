@@ -864,6 +864,17 @@ int Migrate(const Args& args) {
   return 0;
 }
 
+// The workloads of training suite `seed`, with their value sizes (graft,
+// simulate --training-suite).
+std::vector<TrainWorkload> TrainingWorkloads(uint64_t seed, double scale) {
+  std::vector<TrainWorkload> set;
+  for (const WorkloadSpec& spec : TrainingSuite(seed, scale)) {
+    std::unique_ptr<Workload> w = NewWorkload(spec);
+    set.push_back({spec.name, Materialize(w.get()), spec.value_size});
+  }
+  return set;
+}
+
 std::vector<std::pair<std::string, std::vector<Op>>> EvalWorkloads(double scale,
                                                                    uint64_t seed_offset = 0) {
   std::vector<std::pair<std::string, std::vector<Op>>> r;
@@ -1134,11 +1145,7 @@ int Graft(const Args& args) {
     std::fprintf(stderr, "%s\n", s.ToString().c_str());
     return 1;
   }
-  std::vector<TrainWorkload> set;
-  for (const WorkloadSpec& spec : TrainingSuite(seed, args.Num("scale", 1.0))) {
-    std::unique_ptr<Workload> w = NewWorkload(spec);
-    set.push_back({spec.name, Materialize(w.get()), spec.value_size});
-  }
+  const std::vector<TrainWorkload> set = TrainingWorkloads(seed, args.Num("scale", 1.0));
   auto as_model = [&](const std::vector<float>& g) {
     auto m = std::make_shared<PolicyModel>();
     GenomeToModel(shape, g, m.get()).IgnoreError();
@@ -1321,10 +1328,7 @@ int SimulateSuite(const Args& args) {
   if (args.Has("training-suite")) {
     // --training-suite SEED: a training suite instead (for choices that
     // must not be made on the evaluation suite).
-    for (const WorkloadSpec& spec : TrainingSuite(static_cast<uint64_t>(args.Num("training-suite", 3)), scale)) {
-      std::unique_ptr<Workload> wl = NewWorkload(spec);
-      suite.push_back({spec.name, Materialize(wl.get()), spec.value_size});
-    }
+    suite = TrainingWorkloads(static_cast<uint64_t>(args.Num("training-suite", 3)), scale);
   } else {
     for (auto& [name, ops] : EvalWorkloads(scale)) suite.push_back({name, std::move(ops), 100});
   }
