@@ -134,8 +134,15 @@ bool DBImpl::BackgroundStep() {
   return s.ok();
 }
 
-WorkloadStats DBImpl::CurrentWorkload() {
+uint64_t DBImpl::DecisionMicros(const Version* v) {
+  if (v == waited_version_) return PolicyNow();  // asked again while idle
+  return std::max(shape_changed_micros_, clock_start_micros_);
+}
+
+WorkloadStats DBImpl::CurrentWorkload(uint64_t decided) {
   const uint64_t wall = env_->NowMicros();
+  // The rates' window closes now, not at `decided`: the counters are
+  // read now, and a rate is operations over the same span of the clock.
   uint64_t now = policy_clock_.Now(wall);
   uint64_t elapsed = now - window_start_micros_;
   if (elapsed >= RateWindowMicros(options_.memtable_bytes)) {
@@ -155,10 +162,11 @@ WorkloadStats DBImpl::CurrentWorkload() {
     window_start_micros_ = now;
   }
   WorkloadStats w = last_rates_;
-  w.now_micros = now;
-  uint64_t last_c = last_compaction_micros_.load(std::memory_order_relaxed);
+  w.now_micros = decided;
+  uint64_t last_c = std::max(last_compaction_micros_.load(std::memory_order_relaxed),
+                             clock_start_micros_);
   uint64_t last_w = last_write_micros_.load(std::memory_order_relaxed);
-  w.micros_since_last_compaction = now - std::max(last_c, clock_start_micros_);
+  w.micros_since_last_compaction = decided > last_c ? decided - last_c : 0;
   w.micros_since_last_write = wall - std::max(last_w, open_micros_);
   w.pending_flush_bytes = PendingFlushBytes();
   uint64_t free_bytes = 0;
@@ -184,8 +192,9 @@ bool DBImpl::PickCompaction(std::unique_ptr<Compaction>* c) {
     request.output_level = options_.num_levels - 1;
     request.reason = "manual: compact all";
   } else {
-    TreeShape shape = ShapeOf(*v, PolicyNow());
-    WorkloadStats stats = CurrentWorkload();
+    const uint64_t decided = DecisionMicros(v.get());
+    TreeShape shape = ShapeOf(*v, decided);
+    WorkloadStats stats = CurrentWorkload(decided);
     bool pick = picker_->Pick(shape, stats, &request);
     // Guardrails (GuardrailTripped, compaction/picker.h): however the
     // picker decides, no level may hold more than 1.5x the configured
@@ -220,7 +229,9 @@ bool DBImpl::PickCompaction(std::unique_ptr<Compaction>* c) {
 Status DBImpl::FlushOldestSealed() {
   Sealed sealed = sealed_.front();
   SequenceNumber smallest_snapshot = SmallestSnapshot();
-  uint64_t now = PolicyNow();  // the files' creation time, for their ages
+  // The files' creation time, for their ages: the seal, as in the
+  // simulator, which flushes the moment a memtable fills.
+  const uint64_t now = sealed.sealed_micros;
   std::vector<FileMetaData> outputs;
   Status s;
   {
@@ -260,6 +271,7 @@ Status DBImpl::FlushOldestSealed() {
   if (!s.ok()) return s;
   sealed_.pop_front();
   has_sealed_.store(!sealed_.empty(), std::memory_order_relaxed);
+  shape_changed_micros_ = std::max(shape_changed_micros_, sealed.sealed_micros);
   sealed.mem->Unref();
   flushes_.fetch_add(1, std::memory_order_relaxed);
   DeleteObsoleteFiles();
@@ -281,6 +293,7 @@ Status DBImpl::RunCompaction(Compaction* c) {
       trivial_moves_.fetch_add(1, std::memory_order_relaxed);
       compactions_.fetch_add(1, std::memory_order_relaxed);
       last_compaction_micros_.store(now, std::memory_order_relaxed);
+      shape_changed_micros_ = std::max(shape_changed_micros_, now);
     }
     return s;
   }
@@ -360,7 +373,9 @@ Status DBImpl::RunCompaction(Compaction* c) {
   }
   compaction_bytes_read_.fetch_add(c->InputBytes(), std::memory_order_relaxed);
   compactions_.fetch_add(1, std::memory_order_relaxed);
-  last_compaction_micros_.store(PolicyNow(), std::memory_order_relaxed);
+  const uint64_t ended = PolicyNow();
+  last_compaction_micros_.store(ended, std::memory_order_relaxed);
+  shape_changed_micros_ = std::max(shape_changed_micros_, ended);
   DeleteObsoleteFiles();
   bg_cv_.SignalAll();
   return Status::OK();

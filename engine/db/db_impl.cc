@@ -154,7 +154,7 @@ Status DBImpl::Open() {
     // read as corruption: flush what was recovered, so no log before the
     // new one is read again.
     if (mem_->NumEntries() > 0) {
-      sealed_.push_back({mem_, mem_first_log_});
+      sealed_.push_back({mem_, mem_first_log_, PolicyNow()});
       has_sealed_.store(true, std::memory_order_relaxed);
       mem_ = new MemTable();
       mem_->Ref();
@@ -428,7 +428,7 @@ Status DBImpl::ReplayLog(uint64_t number, bool newest, bool may_be_unsynced, Rep
     }
     if (mem_->ApproximateMemoryUsage() >= options_.memtable_bytes) {
       // Seal it: the background worker flushes it once the DB is open.
-      sealed_.push_back({mem_, mem_first_log_});
+      sealed_.push_back({mem_, mem_first_log_, PolicyNow()});
       has_sealed_.store(true, std::memory_order_relaxed);
       mem_ = new MemTable();
       mem_->Ref();

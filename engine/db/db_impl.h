@@ -88,6 +88,9 @@ class DBImpl final : public DB {
   struct Sealed {
     MemTable* mem;
     uint64_t first_log;  // oldest WAL holding any of its entries
+    // The policy clock when it stopped taking writes: its files' creation
+    // time, and the time its flush changed the tree (ShapeChangedMicros).
+    uint64_t sealed_micros;
   };
   // A log the writers left (sealed) whose data is not yet known durable.
   struct SealedLog {
@@ -161,7 +164,19 @@ class DBImpl final : public DB {
   Status FlushOldestSealed() REQUIRES(mutex_);
   Status RunCompaction(Compaction* c) REQUIRES(mutex_);
   bool PickCompaction(std::unique_ptr<Compaction>* c) REQUIRES(mutex_);
-  WorkloadStats CurrentWorkload() REQUIRES(mutex_);
+  // What the picker sees of the workload at `decided` (on the policy clock,
+  // DecisionMicros): rates over the window closing now, times up to
+  // `decided`.
+  WorkloadStats CurrentWorkload(uint64_t decided) REQUIRES(mutex_);
+  // The time a decision about version `v` is made at, on the policy clock:
+  // when the tree last changed shape (a flushed memtable's seal, the end of
+  // a compaction), or now when the picker is asked again about a tree it
+  // waited on. The simulator asks at those instants (it flushes
+  // instantly), so a background worker that gets to the decision later
+  // than the writers sealed the memtable shows the model the same time
+  // features as training and the inline engine did (docs/policy.md, "The
+  // time of a decision").
+  uint64_t DecisionMicros(const Version* v) REQUIRES(mutex_);
   uint64_t PolicyNow() const { return policy_clock_.Now(env_->NowMicros()); }
   uint64_t NewOutputFileNumber() EXCLUDES(mutex_);
   SequenceNumber SmallestSnapshot() REQUIRES(mutex_);
@@ -274,6 +289,10 @@ class DBImpl final : public DB {
   // open to the newest file's creation time on it (clock_start_micros_).
   PolicyClock policy_clock_;
   uint64_t clock_start_micros_ = 0;
+  // The policy clock at the latest change of the tree's shape (never
+  // decreases): the seal of the newest flushed memtable or the end of the
+  // latest compaction, whichever is later.
+  uint64_t shape_changed_micros_ GUARDED_BY(mutex_) = 0;
   std::atomic<uint64_t> max_write_micros_{0};  // longest write call
   uint64_t open_micros_ = 0;
   // Sliding-window workload rates for the picker.

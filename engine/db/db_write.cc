@@ -409,7 +409,7 @@ Status DBImpl::SealMemtableAndSwitchLog() {
     has_unsynced_logs_.store(true, std::memory_order_relaxed);
   }
   if (mem_->NumEntries() > 0) {
-    sealed_.push_back({mem_, mem_first_log_});
+    sealed_.push_back({mem_, mem_first_log_, PolicyNow()});
     has_sealed_.store(true, std::memory_order_relaxed);
     mem_ = new MemTable();
     mem_->Ref();

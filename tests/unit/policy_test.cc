@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <map>
 #include <mutex>
 #include <memory>
@@ -787,6 +788,89 @@ TEST_CASE("ThePolicyClockGoesOnAcrossAReopen") {
     if (round == 1) CHECK(calls.front().oldest_age > 10000);
     REQUIRE(db->Close().ok());
   }
+}
+
+namespace {
+
+// Holds every table file's creation until Release: the background worker's
+// first flush ends late while the writer goes on into the next memtable.
+class HeldFlushEnv final : public EnvWrapper {
+ public:
+  explicit HeldFlushEnv(Env* target) : EnvWrapper(target) {}
+  Status NewWritableFile(const std::string& f, std::unique_ptr<WritableFile>* r) override {
+    if (f.size() > 4 && f.compare(f.size() - 4, 4, ".sst") == 0) {
+      std::unique_lock<std::mutex> l(mu_);
+      held_ = true;
+      cv_.wait(l, [this] { return released_; });
+    }
+    return EnvWrapper::NewWritableFile(f, r);
+  }
+  bool Held() {
+    std::lock_guard<std::mutex> l(mu_);
+    return held_;
+  }
+  void Release() {
+    std::lock_guard<std::mutex> l(mu_);
+    released_ = true;
+    cv_.notify_all();
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool held_ = false, released_ = false;
+};
+
+}  // namespace
+
+TEST_CASE("AFlushThatEndsLateShowsThePolicyTheTimeItsMemtableWasSealed") {
+  // The simulator the model was trained in flushes the moment a memtable
+  // fills, so it asks the policy then. The engine's background worker asks
+  // when the flush has ended, after the writer has gone on; dated then,
+  // the decision would see a time since the last compaction that depends
+  // on the thread's timing (on `uniform` it flipped the model's first
+  // merge). It is dated at the seal, and the new run's age there is 0.
+  std::unique_ptr<Env> mem = NewMemEnv();
+  HeldFlushEnv env(mem.get());
+  auto picker = std::make_shared<RecordingPicker>();
+  Options o;
+  o.env = &env;
+  o.memtable_bytes = 64 << 10;
+  o.sst_target_bytes = 64 << 10;
+  o.compaction_picker = picker;
+  std::unique_ptr<DB> db;
+  REQUIRE(DB::Open(o, "/db", &db).ok());
+  std::string v(100, 'v');
+  // Puts until one seals the memtable ("sealed 1" in firn.stats): on the
+  // policy clock (6 us a put, no idle gap) that was at most i * kPut.
+  int i = 0;
+  std::string stats;
+  do {
+    REQUIRE(i < 20000);
+    REQUIRE(db->Put(WriteOptions(), Key(i++), v).ok());
+    REQUIRE(db->GetProperty("firn.stats", &stats));
+  } while (stats.find(", sealed 0 ") != std::string::npos);
+  const uint64_t sealed_by = static_cast<uint64_t>(i) * PolicyClockCosts::kPut;
+  for (int wait = 0; wait < 1000 && !env.Held(); ++wait) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  REQUIRE(env.Held());  // the worker is in the flush
+  // 200 puts more (half a memtable: none is sealed), then the flush ends.
+  for (int j = 0; j < 200; ++j) REQUIRE(db->Put(WriteOptions(), Key(i + j), v).ok());
+  env.Release();
+  std::vector<RecordingPicker::Call> calls;
+  for (int wait = 0; wait < 1000; ++wait) {
+    calls = picker->calls();
+    if (std::any_of(calls.begin(), calls.end(), [](const auto& c) { return c.runs > 0; })) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  auto first = std::find_if(calls.begin(), calls.end(), [](const auto& c) { return c.runs > 0; });
+  REQUIRE(first != calls.end());
+  CAPTURE(sealed_by);
+  CHECK(first->stats.now_micros <= sealed_by);
+  CHECK(first->stats.micros_since_last_compaction <= sealed_by);
+  CHECK(first->oldest_age == 0);
+  REQUIRE(db->Close().ok());
 }
 
 TEST_CASE("PolicyClockCountsWorkAndLongGapsOnly") {
