@@ -111,12 +111,20 @@ bool DBImpl::BackgroundStep() {
     RecordBackgroundError(PrepareNextLog());
     if (!bg_error_.ok()) return progressed;
   }
+  bool between_flushes = false;
   if (!sealed_.empty()) {
     RecordBackgroundError(FlushOldestSealed());
-    return bg_error_.ok();
+    if (!bg_error_.ok()) return false;
+    // With more memtables sealed, the picker is still asked about this
+    // tree, before the next flush, as the simulator asks at every flush:
+    // flushing them all first would skip the decisions in between. A
+    // compaction it starts flushes them between its entries.
+    if (sealed_.empty() || manual_compaction_) return true;
+    between_flushes = true;
   }
   std::unique_ptr<Compaction> c;
   if (!PickCompaction(&c)) {
+    if (between_flushes) return true;  // the next flush
     if (manual_compaction_) {
       manual_compaction_ = false;  // nothing (left) to do
       bg_cv_.SignalAll();
@@ -168,7 +176,11 @@ WorkloadStats DBImpl::CurrentWorkload(uint64_t decided) {
   uint64_t last_w = last_write_micros_.load(std::memory_order_relaxed);
   w.micros_since_last_compaction = decided > last_c ? decided - last_c : 0;
   w.micros_since_last_write = wall - std::max(last_w, open_micros_);
-  w.pending_flush_bytes = PendingFlushBytes();
+  // Waiting to flush at `decided`: memtables sealed after it are not yet
+  // counted (the simulator, which flushes at once, never shows any).
+  for (const Sealed& s : sealed_) {
+    if (s.sealed_micros <= decided) w.pending_flush_bytes += s.mem->ApproximateMemoryUsage();
+  }
   uint64_t free_bytes = 0;
   if (env_->GetFreeSpace(dbname_, &free_bytes).ok()) w.free_space_bytes = free_bytes;
   w.user_bytes_written = user_bytes_written_.load(std::memory_order_relaxed);

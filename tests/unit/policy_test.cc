@@ -873,6 +873,43 @@ TEST_CASE("AFlushThatEndsLateShowsThePolicyTheTimeItsMemtableWasSealed") {
   REQUIRE(db->Close().ok());
 }
 
+TEST_CASE("WithTwoMemtablesSealedThePolicyIsAskedBetweenTheirFlushes") {
+  // The simulator asks the policy at every flush. When the worker gets
+  // behind and two memtables wait, it still asks after the first flush,
+  // about the tree with one new run, before flushing the second; and as of
+  // that decision's date (the first seal) nothing waits to flush yet.
+  std::unique_ptr<Env> mem = NewMemEnv();
+  HeldFlushEnv env(mem.get());
+  auto picker = std::make_shared<RecordingPicker>();
+  Options o;
+  o.env = &env;
+  o.memtable_bytes = 64 << 10;
+  o.sst_target_bytes = 64 << 10;
+  o.compaction_picker = picker;
+  std::unique_ptr<DB> db;
+  REQUIRE(DB::Open(o, "/db", &db).ok());
+  std::string v(100, 'v');
+  std::string stats;
+  int i = 0;
+  do {  // until a second memtable is sealed behind the held flush
+    REQUIRE(i < 20000);
+    REQUIRE(db->Put(WriteOptions(), Key(i++), v).ok());
+    REQUIRE(db->GetProperty("firn.stats", &stats));
+  } while (stats.find(", sealed 2 ") == std::string::npos);
+  env.Release();
+  std::vector<RecordingPicker::Call> calls;
+  for (int wait = 0; wait < 1000; ++wait) {
+    calls = picker->calls();
+    if (std::any_of(calls.begin(), calls.end(), [](const auto& c) { return c.runs >= 2; })) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  REQUIRE(!calls.empty());
+  CHECK(calls.front().runs == 1);
+  CHECK(calls.front().stats.pending_flush_bytes == 0);
+  CHECK(std::any_of(calls.begin(), calls.end(), [](const auto& c) { return c.runs == 2; }));
+  REQUIRE(db->Close().ok());
+}
+
 TEST_CASE("PolicyClockCountsWorkAndLongGapsOnly") {
   PolicyClock c;
   c.Start(500, 1000);
