@@ -821,6 +821,53 @@ class HeldFlushEnv final : public EnvWrapper {
   bool held_ = false, released_ = false;
 };
 
+// A database on a HeldFlushEnv (64 KiB memtables) whose picker records
+// every call: the writer goes on while the worker's first flush is held.
+struct HeldFlushDB {
+  std::unique_ptr<Env> mem = NewMemEnv();
+  HeldFlushEnv env{mem.get()};
+  std::shared_ptr<RecordingPicker> picker = std::make_shared<RecordingPicker>();
+  std::unique_ptr<DB> db;
+  int puts = 0;
+
+  HeldFlushDB() {
+    Options o;
+    o.env = &env;
+    o.memtable_bytes = 64 << 10;
+    o.sst_target_bytes = 64 << 10;
+    o.compaction_picker = picker;
+    REQUIRE(DB::Open(o, "/db", &db).ok());
+  }
+  ~HeldFlushDB() {
+    env.Release();  // a test that stopped early must not leave the worker held
+    db.reset();
+  }
+  void Put() { REQUIRE(db->Put(WriteOptions(), Key(puts++), std::string(100, 'v')).ok()); }
+  // Puts until `sealed` memtables wait to flush ("sealed N" in firn.stats).
+  void PutUntilSealed(int sealed) {
+    const std::string want = ", sealed " + std::to_string(sealed) + " ";
+    std::string stats;
+    do {
+      REQUIRE(puts < 20000);
+      Put();
+      REQUIRE(db->GetProperty("firn.stats", &stats));
+    } while (stats.find(want) == std::string::npos);
+  }
+  // The picker's calls, once one has seen at least `runs` runs.
+  std::vector<RecordingPicker::Call> CallsOnceRunsReach(int runs) {
+    std::vector<RecordingPicker::Call> calls;
+    for (int wait = 0; wait < 1000; ++wait) {
+      calls = picker->calls();
+      for (const RecordingPicker::Call& c : calls) {
+        if (c.runs >= runs) return calls;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    FAIL("the picker never saw " << runs << " runs");
+    return calls;
+  }
+};
+
 }  // namespace
 
 TEST_CASE("AFlushThatEndsLateShowsThePolicyTheTimeItsMemtableWasSealed") {
@@ -830,47 +877,26 @@ TEST_CASE("AFlushThatEndsLateShowsThePolicyTheTimeItsMemtableWasSealed") {
   // the decision would see a time since the last compaction that depends
   // on the thread's timing (on `uniform` it flipped the model's first
   // merge). It is dated at the seal, and the new run's age there is 0.
-  std::unique_ptr<Env> mem = NewMemEnv();
-  HeldFlushEnv env(mem.get());
-  auto picker = std::make_shared<RecordingPicker>();
-  Options o;
-  o.env = &env;
-  o.memtable_bytes = 64 << 10;
-  o.sst_target_bytes = 64 << 10;
-  o.compaction_picker = picker;
-  std::unique_ptr<DB> db;
-  REQUIRE(DB::Open(o, "/db", &db).ok());
-  std::string v(100, 'v');
-  // Puts until one seals the memtable ("sealed 1" in firn.stats): on the
-  // policy clock (6 us a put, no idle gap) that was at most i * kPut.
-  int i = 0;
-  std::string stats;
-  do {
-    REQUIRE(i < 20000);
-    REQUIRE(db->Put(WriteOptions(), Key(i++), v).ok());
-    REQUIRE(db->GetProperty("firn.stats", &stats));
-  } while (stats.find(", sealed 0 ") != std::string::npos);
-  const uint64_t sealed_by = static_cast<uint64_t>(i) * PolicyClockCosts::kPut;
-  for (int wait = 0; wait < 1000 && !env.Held(); ++wait) {
+  HeldFlushDB t;
+  // On the policy clock (6 us a put, no idle gap) the seal was at most
+  // puts * kPut.
+  t.PutUntilSealed(1);
+  const uint64_t sealed_by = static_cast<uint64_t>(t.puts) * PolicyClockCosts::kPut;
+  for (int wait = 0; wait < 1000 && !t.env.Held(); ++wait) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
-  REQUIRE(env.Held());  // the worker is in the flush
+  REQUIRE(t.env.Held());  // the worker is in the flush
   // 200 puts more (half a memtable: none is sealed), then the flush ends.
-  for (int j = 0; j < 200; ++j) REQUIRE(db->Put(WriteOptions(), Key(i + j), v).ok());
-  env.Release();
-  std::vector<RecordingPicker::Call> calls;
-  for (int wait = 0; wait < 1000; ++wait) {
-    calls = picker->calls();
-    if (std::any_of(calls.begin(), calls.end(), [](const auto& c) { return c.runs > 0; })) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
+  for (int j = 0; j < 200; ++j) t.Put();
+  t.env.Release();
+  const std::vector<RecordingPicker::Call> calls = t.CallsOnceRunsReach(1);
   auto first = std::find_if(calls.begin(), calls.end(), [](const auto& c) { return c.runs > 0; });
   REQUIRE(first != calls.end());
   CAPTURE(sealed_by);
   CHECK(first->stats.now_micros <= sealed_by);
   CHECK(first->stats.micros_since_last_compaction <= sealed_by);
   CHECK(first->oldest_age == 0);
-  REQUIRE(db->Close().ok());
+  REQUIRE(t.db->Close().ok());
 }
 
 TEST_CASE("WithTwoMemtablesSealedThePolicyIsAskedBetweenTheirFlushes") {
@@ -878,36 +904,15 @@ TEST_CASE("WithTwoMemtablesSealedThePolicyIsAskedBetweenTheirFlushes") {
   // behind and two memtables wait, it still asks after the first flush,
   // about the tree with one new run, before flushing the second; and as of
   // that decision's date (the first seal) nothing waits to flush yet.
-  std::unique_ptr<Env> mem = NewMemEnv();
-  HeldFlushEnv env(mem.get());
-  auto picker = std::make_shared<RecordingPicker>();
-  Options o;
-  o.env = &env;
-  o.memtable_bytes = 64 << 10;
-  o.sst_target_bytes = 64 << 10;
-  o.compaction_picker = picker;
-  std::unique_ptr<DB> db;
-  REQUIRE(DB::Open(o, "/db", &db).ok());
-  std::string v(100, 'v');
-  std::string stats;
-  int i = 0;
-  do {  // until a second memtable is sealed behind the held flush
-    REQUIRE(i < 20000);
-    REQUIRE(db->Put(WriteOptions(), Key(i++), v).ok());
-    REQUIRE(db->GetProperty("firn.stats", &stats));
-  } while (stats.find(", sealed 2 ") == std::string::npos);
-  env.Release();
-  std::vector<RecordingPicker::Call> calls;
-  for (int wait = 0; wait < 1000; ++wait) {
-    calls = picker->calls();
-    if (std::any_of(calls.begin(), calls.end(), [](const auto& c) { return c.runs >= 2; })) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
+  HeldFlushDB t;
+  t.PutUntilSealed(2);  // a second memtable sealed behind the held flush
+  t.env.Release();
+  const std::vector<RecordingPicker::Call> calls = t.CallsOnceRunsReach(2);
   REQUIRE(!calls.empty());
   CHECK(calls.front().runs == 1);
   CHECK(calls.front().stats.pending_flush_bytes == 0);
   CHECK(std::any_of(calls.begin(), calls.end(), [](const auto& c) { return c.runs == 2; }));
-  REQUIRE(db->Close().ok());
+  REQUIRE(t.db->Close().ok());
 }
 
 TEST_CASE("PolicyClockCountsWorkAndLongGapsOnly") {
