@@ -356,10 +356,7 @@ void Simulator::Apply(const Op& op) {
   }
   result_.ops++;
   if (busy_ && now_ >= busy_until_) MaybeFinishCompaction(false);
-  if (flushing_until_ > 0 && now_ >= flushing_until_) {
-    flushing_until_ = 0;
-    MaybeCompact();
-  }
+  if (flushing_until_ > 0 && now_ >= flushing_until_) flushing_until_ = 0;
   // Instant compactions: the whole chain now (bounded, against a picker
   // that never stops asking; the rest then waits for the next operation).
   for (int i = 0; i < 1000 && config_.timing.instant_compactions && busy_; ++i) {
@@ -377,12 +374,14 @@ void Simulator::Put(uint64_t key, uint32_t value_size, bool tombstone) {
     Flush();
     NewLogFile();
     const double flush_time = config_.timing.instant_compactions ? 0 : config_.timing.flush_micros;
-    if (flush_time <= 0) {
-      MaybeCompact();
-    } else if (busy_) {
+    if (busy_) {
       busy_until_ += flush_time;  // flushed between the compaction's entries
     } else {
-      flushing_until_ = std::max(flushing_until_, now_) + flush_time;
+      // The engine asks after each flush but dates the decision at the
+      // seal (DBImpl::DecisionMicros): asked now, and a compaction chosen
+      // starts when the flush has ended.
+      if (flush_time > 0) flushing_until_ = std::max(flushing_until_, now_) + flush_time;
+      MaybeCompact();
     }
     SampleSpaceAmp();
   }
@@ -686,7 +685,7 @@ void Simulator::MaybeCompact() {
   // The background worker: ask the picker until it waits (bounded, as a
   // safety net against a policy that never waits on an unchanging tree).
   for (int i = 0; i < 256; ++i) {
-    if (busy_ || now_ < flushing_until_ || version_->TotalRuns() == 0) return;
+    if (busy_ || version_->TotalRuns() == 0) return;
     TreeShape shape = ShapeOf(*version_, static_cast<uint64_t>(now_));
     WorkloadStats stats = Stats();
     CompactionRequest request;
@@ -780,8 +779,9 @@ bool Simulator::RunCompaction(const CompactionRequest& request) {
   pending_output_run_ = c->output_run_id();
   pending_output_level_ = c->output_level();
   busy_ = true;
-  busy_until_ =
-      now_ + (config_.timing.instant_compactions ? 0 : io / config_.timing.compaction_bytes_per_micro);
+  busy_until_ = config_.timing.instant_compactions
+                    ? now_
+                    : std::max(now_, flushing_until_) + io / config_.timing.compaction_bytes_per_micro;
   return true;
 }
 

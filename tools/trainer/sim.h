@@ -102,10 +102,11 @@ struct SimTiming {
   // longer depend on how fast the machine compacts.
   bool instant_compactions = false;
   // Time the worker spends on one flush (build, write and sync the
-  // table). The picker is asked when the flush ends, not when the memtable
-  // fills, and a compaction running meanwhile ends that much later (the
-  // engine flushes between compaction entries). 0 (training): flushes take
-  // no modeled time. `validate --measured` sets it to the engine's flush
+  // table). The picker is still asked when the memtable fills (the engine
+  // asks after each flush but dates the decision at the seal), a
+  // compaction it chooses starts when the flush ends, and a compaction
+  // running meanwhile ends that much later (the engine flushes between
+  // compaction entries). 0 (training): flushes take no modeled time. `validate --measured` sets it to the engine's flush
   // time measured on this machine.
   double flush_micros = 0;
   // Writes are delayed by `slowdown` once level 0 holds 2x
@@ -253,7 +254,8 @@ class Simulator {
   bool busy_ = false;
   double busy_until_ = 0;
   // Not busy compacting but flushing (SimTiming::flush_micros) until then;
-  // 0 when not flushing. The picker is asked when it ends.
+  // 0 when not flushing. A compaction the picker chooses meanwhile starts
+  // when it ends.
   double flushing_until_ = 0;
   double scan_blocks_ = 0;  // expected blocks of every scan so far (result_.scan_blocks rounds it)
   VersionEdit pending_edit_;
