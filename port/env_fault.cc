@@ -34,7 +34,7 @@ Status Overwrite(Env* env, const std::string& fname, std::string_view data) {
   return s;
 }
 
-bool IsMutating(FaultInjectionEnv::OpKind kind) {
+[[maybe_unused]] bool IsMutating(FaultInjectionEnv::OpKind kind) {  // for assert
   return kind != FaultInjectionEnv::OpKind::kRead;
 }
 
