@@ -89,7 +89,7 @@ class DBImpl final : public DB {
     MemTable* mem;
     uint64_t first_log;  // oldest WAL holding any of its entries
     // The policy clock when it stopped taking writes: its files' creation
-    // time, and the time its flush changed the tree (ShapeChangedMicros).
+    // time, and the time its flush changed the tree (shape_changed_micros_).
     uint64_t sealed_micros;
   };
   // A log the writers left (sealed) whose data is not yet known durable.

@@ -390,8 +390,6 @@ SimResult RunSpec(const SimConfig& c, CompactionPicker* picker, const WorkloadSp
   return sim.result();
 }
 
-// A picker that never compacts; keeps the user bytes written when it was
-// first asked (after the first flush).
 // Merges all of level 0 into level 1 the first time it sees 4 runs there,
 // and waits otherwise; records the user bytes written at that ask.
 class MergeAtFourPicker final : public CompactionPicker {

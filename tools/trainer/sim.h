@@ -106,8 +106,9 @@ struct SimTiming {
   // asks after each flush but dates the decision at the seal), a
   // compaction it chooses starts when the flush ends, and a compaction
   // running meanwhile ends that much later (the engine flushes between
-  // compaction entries). 0 (training): flushes take no modeled time. `validate --measured` sets it to the engine's flush
-  // time measured on this machine.
+  // compaction entries). 0 (training): flushes take no modeled time.
+  // `validate --measured` sets it to the engine's flush time measured on
+  // this machine.
   double flush_micros = 0;
   // Writes are delayed by `slowdown` once level 0 holds 2x
   // max_runs_per_level runs, and wait for the compaction at 3x.
