@@ -82,15 +82,6 @@ Iterator* TableCache::NewIterator(const ReadOptions& options, const FileMetaData
   return Table::NewIterator(std::move(table), options, stats);
 }
 
-Status TableCache::Get(const ReadOptions& options, const FileMetaData& file,
-                       std::string_view user_key, SequenceNumber seq, bool* found,
-                       ValueType* type, std::string* value, ReadStats* stats) {
-  std::shared_ptr<Table> table;
-  Status s = FindTable(file, &table);
-  if (!s.ok()) return s;
-  return table->Get(options, user_key, seq, found, type, value, stats);
-}
-
 void TableCache::Evict(uint64_t file_number) {
   std::shared_ptr<Table> evicted;  // closed after the lock is dropped
   {

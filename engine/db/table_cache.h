@@ -41,10 +41,6 @@ class TableCache {
   // failure). The iterator keeps the reader alive.
   Iterator* NewIterator(const ReadOptions& options, const FileMetaData& file,
                         ReadStats* stats = nullptr);
-  // As Table::Get.
-  Status Get(const ReadOptions& options, const FileMetaData& file,
-             std::string_view user_key, SequenceNumber seq, bool* found,
-             ValueType* type, std::string* value, ReadStats* stats);
   // Drops the reader and cached blocks of a deleted file.
   void Evict(uint64_t file_number);
   // Bytes held by cached readers (indexes and filters).

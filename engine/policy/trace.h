@@ -10,7 +10,8 @@
 // XXH3 checksum, so a damaged trace is detected rather than misread. A
 // trace cut short by a crash ends at its last complete chunk.
 // Thread safety: TraceWriter::Record may be called from several threads
-// (it takes an internal mutex). A TraceReader is used by one thread.
+// (it takes an internal mutex). A TraceReader is used by one thread; the
+// small library (-Dsmall=true) leaves it out.
 #ifndef FIRN_POLICY_TRACE_H_
 #define FIRN_POLICY_TRACE_H_
 

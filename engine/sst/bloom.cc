@@ -10,7 +10,11 @@ namespace firn {
 
 namespace {
 
-constexpr uint64_t kMinFilterBits = 64;
+constexpr uint64_t kLineBytes = 64;
+constexpr uint64_t kLineBits = kLineBytes * 8;
+constexpr unsigned kLocalTag = 0x80;
+// Odd, so multiplying by it permutes the 32-bit values.
+constexpr uint32_t kProbeMultiplier = 0x9e3779b9u;
 
 int ProbesForBitsPerKey(int bits_per_key) {
   // k = b * ln 2 minimizes the false-positive rate.
@@ -18,10 +22,26 @@ int ProbesForBitsPerKey(int bits_per_key) {
   return std::clamp(k, 1, kBloomMaxProbes);
 }
 
-uint64_t FilterBytes(size_t num_keys, int bits_per_key) {
-  uint64_t bits = static_cast<uint64_t>(num_keys) * static_cast<uint64_t>(bits_per_key);
-  bits = std::max(bits, kMinFilterBits);
-  return (bits + 7) / 8;
+uint64_t FilterLines(size_t num_keys, int bits_per_key) {
+  const uint64_t bits = static_cast<uint64_t>(num_keys) * static_cast<uint64_t>(bits_per_key);
+  return std::max<uint64_t>(1, (bits + kLineBits - 1) / kLineBits);
+}
+
+// The line of a key: the low 32 bits of its hash scaled to [0, lines).
+uint64_t LineOf(uint64_t h, uint64_t lines) { return ((h & 0xffffffffu) * lines) >> 32; }
+
+// Classic encoding (written before 2026-12-08; read only).
+bool ClassicMayMatch(std::string_view filter, int k, uint64_t h) {
+  const uint64_t bits = static_cast<uint64_t>(filter.size() - 1) * 8;
+  const uint64_t h1 = h & 0xffffffffu;
+  const uint64_t h2 = h >> 32;
+  for (int i = 0; i < k; i++) {
+    const uint64_t bit = (h1 + static_cast<uint64_t>(i) * h2) % bits;
+    if ((static_cast<uint8_t>(filter[static_cast<size_t>(bit / 8)]) & (1u << (bit % 8))) == 0) {
+      return false;
+    }
+  }
+  return true;
 }
 
 }  // namespace
@@ -32,43 +52,54 @@ BloomFilterBuilder::BloomFilterBuilder(int bits_per_key)
 }
 
 void BloomFilterBuilder::AddKey(std::string_view user_key) {
-  hashes_.push_back(Hash64(user_key));
+  hashes_.push_back(BloomHash(user_key));
 }
 
 size_t BloomFilterBuilder::EstimatedSize() const {
-  return static_cast<size_t>(FilterBytes(hashes_.size(), bits_per_key_)) + 1;
+  return static_cast<size_t>(FilterLines(hashes_.size(), bits_per_key_) * kLineBytes) + 1;
 }
 
 std::string BloomFilterBuilder::Finish() {
-  const uint64_t bytes = FilterBytes(hashes_.size(), bits_per_key_);
-  const uint64_t bits = bytes * 8;
-  std::string filter(static_cast<size_t>(bytes), '\0');
+  const uint64_t lines = FilterLines(hashes_.size(), bits_per_key_);
+  std::string filter(static_cast<size_t>(lines * kLineBytes), '\0');
   for (uint64_t h : hashes_) {
-    const uint64_t h1 = h & 0xffffffffu;
-    const uint64_t h2 = h >> 32;
+    char* line = filter.data() + LineOf(h, lines) * kLineBytes;
+    uint32_t x = static_cast<uint32_t>(h >> 32);
     for (int i = 0; i < num_probes_; i++) {
-      const uint64_t bit = (h1 + static_cast<uint64_t>(i) * h2) % bits;
-      filter[static_cast<size_t>(bit / 8)] |= static_cast<char>(1 << (bit % 8));
+      const uint32_t bit = x >> 23;  // 0..511
+      line[bit / 8] |= static_cast<char>(1 << (bit % 8));
+      x *= kProbeMultiplier;
     }
   }
-  filter.push_back(static_cast<char>(num_probes_));
+  filter.push_back(static_cast<char>(kLocalTag | static_cast<unsigned>(num_probes_)));
   hashes_.clear();
   return filter;
 }
 
-bool BloomFilterMayMatch(std::string_view filter, std::string_view user_key) {
+uint64_t BloomHash(std::string_view user_key) { return Hash64(user_key); }
+
+void BloomFilterPrefetch(std::string_view filter, uint64_t h) {
+  if (filter.size() < 2 || (static_cast<uint8_t>(filter.back()) & kLocalTag) == 0) return;
+  const uint64_t lines = (filter.size() - 1) / kLineBytes;
+  if (lines > 0xffffffffu) return;
+  __builtin_prefetch(filter.data() + LineOf(h, lines) * kLineBytes);
+}
+
+bool BloomFilterMayMatch(std::string_view filter, uint64_t h) {
   if (filter.size() < 2) return true;
-  const int k = static_cast<uint8_t>(filter.back());
+  const unsigned tag = static_cast<uint8_t>(filter.back());
+  const int k = static_cast<int>(tag & ~kLocalTag);
   if (k < 1 || k > kBloomMaxProbes) return true;
-  const uint64_t bits = static_cast<uint64_t>(filter.size() - 1) * 8;
-  const uint64_t h = Hash64(user_key);
-  const uint64_t h1 = h & 0xffffffffu;
-  const uint64_t h2 = h >> 32;
+  if ((tag & kLocalTag) == 0) return ClassicMayMatch(filter, k, h);
+  const uint64_t lines = (filter.size() - 1) / kLineBytes;
+  if (lines * kLineBytes != filter.size() - 1 || lines > 0xffffffffu) return true;
+  const uint8_t* line =
+      reinterpret_cast<const uint8_t*>(filter.data()) + LineOf(h, lines) * kLineBytes;
+  uint32_t x = static_cast<uint32_t>(h >> 32);
   for (int i = 0; i < k; i++) {
-    const uint64_t bit = (h1 + static_cast<uint64_t>(i) * h2) % bits;
-    if ((static_cast<uint8_t>(filter[static_cast<size_t>(bit / 8)]) & (1u << (bit % 8))) == 0) {
-      return false;
-    }
+    const uint32_t bit = x >> 23;
+    if ((line[bit / 8] & (1u << (bit % 8))) == 0) return false;
+    x *= kProbeMultiplier;
   }
   return true;
 }

@@ -1,15 +1,17 @@
 // sst/bloom.h: the bloom filter over the user keys of one SST file
 // (block layout in docs/format-sst.md).
 //
-// A filter for n keys at b bits per key has m = max(64, n*b) bits rounded
-// up to whole bytes, followed by one byte k = clamp(round_down(b * 0.69),
-// 1, 30), the number of probes. Probe i of a key sets or tests bit
-// (h1 + i*h2) mod m, where h1 and h2 are the low and high 32 bits of the
-// key's XXH3-64 (seed 0), computed in 64-bit arithmetic.
+// Builders write the cache-local encoding: for n keys at b bits per key,
+// L = max(1, ceil(n*b / 512)) lines of 64 bytes, then one tag byte
+// 0x80 | k, k = clamp(round_down(b * 0.69), 1, 30) probes. A key (h its
+// XXH3-64, seed 0) sets k bits of one line, so a lookup reads one cache
+// line when the filter is 64-byte aligned. Readers also accept the
+// classic encoding of files written before 2026-12-08 (tag k: probe i is
+// bit (h1 + i*h2) mod m of the whole filter).
 // A filter never answers "absent" for a key that was added.
 //
-// Thread safety: a BloomFilterBuilder is used by one thread;
-// BloomFilterMayMatch is a pure function.
+// Thread safety: a BloomFilterBuilder is used by one thread; the free
+// functions are pure.
 #ifndef FIRN_SST_BLOOM_H_
 #define FIRN_SST_BLOOM_H_
 
@@ -21,8 +23,8 @@
 
 namespace firn {
 
-// Largest number of probes a reader accepts; a filter with a larger k byte
-// is treated as matching everything (a future encoding).
+// Largest number of probes a reader accepts; a filter whose tag names more,
+// or no known encoding, is treated as matching everything.
 constexpr int kBloomMaxProbes = 30;
 
 class BloomFilterBuilder {
@@ -46,8 +48,15 @@ class BloomFilterBuilder {
   std::vector<uint64_t> hashes_;  // XXH3-64 of each added key
 };
 
-// False only if user_key was certainly not added to the filter.
-bool BloomFilterMayMatch(std::string_view filter, std::string_view user_key);
+// The hash a filter uses for user_key; compute it once per lookup.
+uint64_t BloomHash(std::string_view user_key);
+// False only if the key of hash h (BloomHash) was certainly not added.
+bool BloomFilterMayMatch(std::string_view filter, uint64_t h);
+inline bool BloomFilterMayMatch(std::string_view filter, std::string_view user_key) {
+  return BloomFilterMayMatch(filter, BloomHash(user_key));
+}
+// Hints the CPU to load the memory BloomFilterMayMatch(filter, h) will read.
+void BloomFilterPrefetch(std::string_view filter, uint64_t h);
 
 }  // namespace firn
 

@@ -23,6 +23,7 @@
 #include "firn/iterator.h"
 #include "firn/options.h"
 #include "firn/status.h"
+#include "sst/bloom.h"
 
 namespace firn {
 
@@ -110,7 +111,16 @@ class Table {
   // (file, offset) if a block read is damaged.
   Status Get(const ReadOptions& options, std::string_view user_key,
              SequenceNumber seq, bool* found, ValueType* type,
-             std::string* value, ReadStats* stats) const;
+             std::string* value, ReadStats* stats) const {
+    return Get(options, user_key, BloomHash(user_key), seq, found, type, value, stats);
+  }
+  // As above, with hash = BloomHash(user_key) computed by the caller (once
+  // for every file a lookup probes).
+  Status Get(const ReadOptions& options, std::string_view user_key, uint64_t hash,
+             SequenceNumber seq, bool* found, ValueType* type, std::string* value,
+             ReadStats* stats) const;
+  // Hints the CPU to load the part of the filter a Get with this hash reads.
+  void PrefetchFilter(uint64_t hash) const;
 
   // Approximate file offset where internal key ikey would be.
   uint64_t ApproximateOffsetOf(std::string_view ikey) const;

@@ -7,6 +7,7 @@
 
 #include "db/run_iterator.h"
 #include "db/table_cache.h"
+#include "sst/bloom.h"
 
 namespace firn {
 
@@ -41,23 +42,50 @@ bool Run::Overlaps(std::string_view smallest, std::string_view largest) const {
 
 Version::Version(int num_levels) : levels_(num_levels) {}
 
+// Runs are searched newest first, in batches: the readers of a batch's
+// files are found and the filter line each will probe is prefetched before
+// any is probed, so that the filters' cache misses overlap instead of
+// following one another (a tree of 25 runs probes 25 filters a get).
+// Batches grow 2, 4, 8, 16, so a key in a new run costs few lookups. A file
+// that cannot be opened ends the search after the runs before it were
+// probed, so the answer is the one a search in order would give.
 Status Version::Get(const ReadOptions& options, TableCache* cache, std::string_view user_key,
                     SequenceNumber seq, std::string* value, ReadStats* stats) const {
-  for (const Level& level : levels_) {
-    for (const Run& run : level.runs) {
-      int i = run.FindFile(user_key);
-      if (i < 0) continue;
-      const FileMetaData& f = *run.files[i];
-      if (f.smallest_seq > seq) continue;  // every entry is too new
-      bool found = false;
-      ValueType type = kTypeValue;
-      Status s = cache->Get(options, f, user_key, seq, &found, &type, value, stats);
-      if (!s.ok()) return s;
-      if (found) {
-        return type == kTypeValue ? Status::OK() : Status::NotFound("deleted");
+  constexpr int kMaxBatch = 16;
+  const uint64_t hash = BloomHash(user_key);
+  std::shared_ptr<Table> batch[kMaxBatch];
+  Status open_error;
+  bool found = false;
+  ValueType type = kTypeValue;
+  size_t level = 0, run = 0;  // the next run to consider
+  for (int limit = 2; !found; limit = std::min(2 * limit, kMaxBatch)) {
+    int n = 0;
+    while (n < limit && level < levels_.size()) {
+      if (run == levels_[level].runs.size()) {
+        level++;
+        run = 0;
+        continue;
       }
+      const Run& r = levels_[level].runs[run++];
+      const int i = r.FindFile(user_key);
+      if (i < 0) continue;
+      const FileMetaData& f = *r.files[i];
+      if (f.smallest_seq > seq) continue;  // every entry is too new
+      open_error = cache->FindTable(f, &batch[n]);
+      if (!open_error.ok()) {
+        level = levels_.size();
+        break;
+      }
+      batch[n++]->PrefetchFilter(hash);
     }
+    for (int j = 0; j < n && !found; j++) {
+      Status s = batch[j]->Get(options, user_key, hash, seq, &found, &type, value, stats);
+      if (!s.ok()) return s;
+    }
+    if (level == levels_.size()) break;
   }
+  if (found) return type == kTypeValue ? Status::OK() : Status::NotFound("deleted");
+  if (!open_error.ok()) return open_error;
   return Status::NotFound("absent");
 }
 

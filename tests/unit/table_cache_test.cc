@@ -99,8 +99,11 @@ std::string GetFrom(TableCache* cache, const FileMetaData& meta, int i) {
   bool found = false;
   ValueType type = kTypeDeletion;
   std::string value;
-  Status s = cache->Get(ReadOptions(), meta, KeyOf(meta.number, i), kMaxSequenceNumber, &found,
-                        &type, &value, nullptr);
+  std::shared_ptr<Table> table;
+  Status s = cache->FindTable(meta, &table);
+  if (!s.ok()) return "";
+  s = table->Get(ReadOptions(), KeyOf(meta.number, i), kMaxSequenceNumber, &found, &type, &value,
+                 nullptr);
   if (!s.ok() || !found || type != kTypeValue) return "";
   return value;
 }
