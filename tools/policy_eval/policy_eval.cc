@@ -59,6 +59,7 @@ struct Summary {  // cost: the composite cost under the run's dial; cost_scans: 
                   // with the scans' blocks in the read term
   double wa = 0, sa = 0, sa_end = 0, ops_per_sec = 0, max_write_ms = 0, cost = 0, cost_scans = 0;
   double blocks = 0, scan_blocks = 0, read_blocks = 0;  // per get, per scan, per get or scan
+  double files = 0;  // files probed per get (filters consulted), not in the cost
   double flushes = 0, compactions = 0, trivial_moves = 0, overrides = 0, stalls = 0;
   double wal_mb = 0, sst_mb = 0;
 };
@@ -71,6 +72,7 @@ Summary Summarize(const std::vector<EngineResult>& runs, const ObjectiveDial& di
     m.sa += r.SpaceAmp() / n;
     m.sa_end += r.EndSpaceAmp() / n;
     m.blocks += r.BlocksPerGet() / n;
+    m.files += r.FilesPerGet() / n;
     m.scan_blocks += r.BlocksPerScan() / n;
     m.read_blocks += r.BlocksPerRead() / n;
     m.ops_per_sec += r.OpsPerSecond() / n;
@@ -321,7 +323,8 @@ int Main(int argc, char** argv) {
 
   if (csv) {
     std::printf("workload,policy,device_per_user,space_amp,space_amp_end,blocks_per_get,"
-                "blocks_per_scan,ops_per_sec,max_write_ms,cost,cost_vs_tiered,cost_with_scans\n");
+                "blocks_per_scan,ops_per_sec,max_write_ms,cost,cost_vs_tiered,cost_with_scans,"
+                "files_per_get\n");
   } else {
     std::printf("objective %s; cost = wear*wa + read*blocks/get + space*(sa-1); cost+s counts\n"
                 "the blocks of scans too: read*blocks/(get or scan), the simulator's objective\n",
@@ -331,6 +334,7 @@ int Main(int argc, char** argv) {
                 "/tiered", "cost+s");
   }
   std::vector<double> log_ratio_sum(policies.size(), 0.0);
+  std::vector<double> files_sum(policies.size(), 0.0);  // files probed per get, summed
   CostTally tally(policies.size()), tally_scans(policies.size());  // cost, cost_scans
   int workloads = 0;
   for (const auto& [name, ops] : SuiteOps(scale, only)) {
@@ -354,10 +358,11 @@ int Main(int argc, char** argv) {
       double cost = r.cost;
       double rel = tiered > 0 ? cost / tiered : 1.0;
       log_ratio_sum[p] += std::log(std::max(1e-9, rel));
+      files_sum[p] += r.files;
       if (csv) {
-        std::printf("%s,%s,%.4f,%.4f,%.4f,%.4f,%.4f,%.0f,%.3f,%.4f,%.4f,%.4f\n", name.c_str(),
+        std::printf("%s,%s,%.4f,%.4f,%.4f,%.4f,%.4f,%.0f,%.3f,%.4f,%.4f,%.4f,%.3f\n", name.c_str(),
                     policies[p].name.c_str(), r.wa, r.sa, r.sa_end, r.blocks, r.scan_blocks,
-                    r.ops_per_sec, r.max_write_ms, cost, rel, r.cost_scans);
+                    r.ops_per_sec, r.max_write_ms, cost, rel, r.cost_scans, r.files);
       } else {
         std::printf("%-44s %-22s %7.2f %6.2f %6.2f %7.2f %8.2f %9.1f %8.2f %7.2f %7.3f %7.2f\n",
                     name.c_str(), policies[p].name.c_str(), r.wa, r.sa, r.sa_end, r.blocks,
@@ -365,9 +370,9 @@ int Main(int argc, char** argv) {
       }
       if (verbose) {
         std::printf("    flushes %.1f compactions %.1f trivial moves %.1f guardrail overrides %.1f "
-                    "stalls %.1f; wal %.1f MB sst %.1f MB\n",
+                    "stalls %.1f; wal %.1f MB sst %.1f MB; files probed per get %.2f\n",
                     r.flushes, r.compactions, r.trivial_moves, r.overrides, r.stalls, r.wal_mb,
-                    r.sst_mb);
+                    r.sst_mb, r.files);
       }
     }
     std::fflush(stdout);
@@ -377,6 +382,11 @@ int Main(int argc, char** argv) {
     std::printf("geometric mean of cost / tiered:");
     for (size_t p = 0; p < policies.size(); ++p) {
       std::printf("  %s %.3f", policies[p].name.c_str(), std::exp(log_ratio_sum[p] / workloads));
+    }
+    std::printf("\n");
+    std::printf("files probed per get (bloom filters consulted; not in the cost), mean:");
+    for (size_t p = 0; p < policies.size(); ++p) {
+      std::printf("  %s %.2f", policies[p].name.c_str(), files_sum[p] / workloads);
     }
     std::printf("\n");
     tally.Print(policies, "summed cost");

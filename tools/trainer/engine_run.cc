@@ -185,6 +185,7 @@ Status RunEngine(const Options& base, const std::vector<Op>& ops, const std::str
   r->manifest_bytes = JsonField(json, "manifest_bytes_written");
   r->other_bytes = JsonField(json, "other_bytes_written");
   r->get_blocks = JsonField(json, "get_blocks_read");
+  r->get_files = JsonField(json, "get_files_probed");
   r->scans = JsonField(json, "iterators");
   r->scan_blocks = JsonField(json, "iterator_blocks_read");
   r->compactions = JsonField(json, "compactions");

@@ -22,6 +22,9 @@ struct EngineResult {
   uint64_t wal_bytes = 0, sst_bytes = 0, manifest_bytes = 0, other_bytes = 0;
   uint64_t flush_bytes = 0;  // the part of sst_bytes that flushes wrote
   uint64_t get_blocks = 0, scan_blocks = 0;  // data blocks read by gets, by scans
+  // Files whose bloom filter a get probed: the CPU side of a get's cost,
+  // which the objective's read term (blocks) does not count.
+  uint64_t get_files = 0;
   uint64_t compactions = 0, flushes = 0, trivial_moves = 0, guardrail_overrides = 0;
   uint64_t live_bytes = 0;        // file bytes at the end
   uint64_t compacted_bytes = 0;   // file bytes after CompactAll (the live data)
@@ -45,6 +48,9 @@ struct EngineResult {
   }
   double BlocksPerGet() const {
     return gets == 0 ? 0 : static_cast<double>(get_blocks) / static_cast<double>(gets);
+  }
+  double FilesPerGet() const {
+    return gets == 0 ? 0 : static_cast<double>(get_files) / static_cast<double>(gets);
   }
   double BlocksPerScan() const {
     return scans == 0 ? 0 : static_cast<double>(scan_blocks) / static_cast<double>(scans);
