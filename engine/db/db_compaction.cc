@@ -142,8 +142,8 @@ bool DBImpl::BackgroundStep() {
   return s.ok();
 }
 
-uint64_t DBImpl::DecisionMicros(const Version* v) {
-  if (v == waited_version_) return PolicyNow();  // asked again while idle
+uint64_t DBImpl::DecisionMicros(bool reasked) {
+  if (reasked) return PolicyNow();  // asked again while idle
   return std::max(shape_changed_micros_, clock_start_micros_);
 }
 
@@ -192,7 +192,8 @@ bool DBImpl::PickCompaction(std::unique_ptr<Compaction>* c) {
   std::shared_ptr<const Version> v = versions_->current();
   if (v->TotalRuns() == 0) return false;
   uint64_t now = env_->NowMicros();
-  if (!manual_compaction_ && v.get() == waited_version_ && now - waited_micros_ < kIdlePollMicros) {
+  const bool reasked = waited_version_.lock() == v;
+  if (!manual_compaction_ && reasked && now - waited_micros_ < kIdlePollMicros) {
     return false;  // nothing changed since the picker said wait
   }
   CompactionRequest request;
@@ -204,7 +205,7 @@ bool DBImpl::PickCompaction(std::unique_ptr<Compaction>* c) {
     request.output_level = options_.num_levels - 1;
     request.reason = "manual: compact all";
   } else {
-    const uint64_t decided = DecisionMicros(v.get());
+    const uint64_t decided = DecisionMicros(reasked);
     TreeShape shape = ShapeOf(*v, decided);
     WorkloadStats stats = CurrentWorkload(decided);
     bool pick = picker_->Pick(shape, stats, &request);
@@ -223,12 +224,12 @@ bool DBImpl::PickCompaction(std::unique_ptr<Compaction>* c) {
       }
     }
     if (!pick) {
-      waited_version_ = v.get();
+      waited_version_ = v;
       waited_micros_ = now;
       return false;
     }
   }
-  waited_version_ = nullptr;
+  waited_version_.reset();
   Status s = Compaction::Prepare(*v, request, c);
   if (!s.ok()) {
     picker_rejections_.fetch_add(1, std::memory_order_relaxed);

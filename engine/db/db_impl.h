@@ -168,15 +168,15 @@ class DBImpl final : public DB {
   // DecisionMicros): rates over the window closing now, times up to
   // `decided`.
   WorkloadStats CurrentWorkload(uint64_t decided) REQUIRES(mutex_);
-  // The time a decision about version `v` is made at, on the policy clock:
-  // when the tree last changed shape (a flushed memtable's seal, the end of
-  // a compaction), or now when the picker is asked again about a tree it
-  // waited on. The simulator asks at those instants (it flushes
+  // The time a decision is made at, on the policy clock: when the tree last
+  // changed shape (a flushed memtable's seal, the end of a compaction), or
+  // now when the picker is asked again about a tree it waited on
+  // (`reasked`). The simulator asks at those instants (it flushes
   // instantly), so a background worker that gets to the decision later
   // than the writers sealed the memtable shows the model the same time
   // features as training and the inline engine did (docs/policy.md, "The
   // time of a decision").
-  uint64_t DecisionMicros(const Version* v) REQUIRES(mutex_);
+  uint64_t DecisionMicros(bool reasked) REQUIRES(mutex_);
   uint64_t PolicyNow() const { return policy_clock_.Now(env_->NowMicros()); }
   uint64_t NewOutputFileNumber() EXCLUDES(mutex_);
   SequenceNumber SmallestSnapshot() REQUIRES(mutex_);
@@ -250,8 +250,10 @@ class DBImpl final : public DB {
   // may now be obsolete; the background step deletes them.
   bool obsolete_files_pending_ GUARDED_BY(mutex_) = false;
   // The version the picker last answered "wait" for, and when: it is asked
-  // again when the tree changes or after the idle period.
-  const Version* waited_version_ GUARDED_BY(mutex_) = nullptr;
+  // again when the tree changes or after the idle period. A weak reference,
+  // so that it pins no files, and compared by lock(): while it is held no
+  // later version can be allocated where an expired one was.
+  std::weak_ptr<const Version> waited_version_ GUARDED_BY(mutex_);
   uint64_t waited_micros_ GUARDED_BY(mutex_) = 0;
   Status manual_status_ GUARDED_BY(mutex_);
   bool shutting_down_ GUARDED_BY(mutex_) = false;
