@@ -9,6 +9,7 @@
 #include "db/table_cache.h"
 #include "db/write_batch_internal.h"
 #include "memtable/memtable.h"
+#include "sst/bloom.h"
 #include "policy/learned_picker.h"
 #include "policy/model.h"
 #include "policy/trace.h"
@@ -156,7 +157,7 @@ Status DBImpl::Open() {
     if (mem_->NumEntries() > 0) {
       sealed_.push_back({mem_, mem_first_log_, PolicyNow()});
       has_sealed_.store(true, std::memory_order_relaxed);
-      mem_ = new MemTable();
+      mem_ = NewMemTable();
       mem_->Ref();
       mem_first_log_ = logfile_number_;
     }
@@ -279,7 +280,7 @@ Status DBImpl::Recover(VersionEdit* edit) {
         " exists (the manifest lost its newest edits; run repair)");
   }
 
-  mem_ = new MemTable();
+  mem_ = NewMemTable();
   mem_->Ref();
   mem_first_log_ = 0;  // set by the first log that holds a record
   SequenceNumber max_sequence = versions_->LastSequence();
@@ -430,7 +431,7 @@ Status DBImpl::ReplayLog(uint64_t number, bool newest, bool may_be_unsynced, Rep
       // Seal it: the background worker flushes it once the DB is open.
       sealed_.push_back({mem_, mem_first_log_, PolicyNow()});
       has_sealed_.store(true, std::memory_order_relaxed);
-      mem_ = new MemTable();
+      mem_ = NewMemTable();
       mem_->Ref();
       mem_first_log_ = number;
     }
@@ -531,6 +532,10 @@ void DBImpl::DeleteObsoleteFiles() {
   mutex_.Lock();
 }
 
+MemTable* DBImpl::NewMemTable() const {
+  return new MemTable(options_.memtable_bytes / kMemtableFilterShare);
+}
+
 Status DBImpl::Get(const ReadOptions& o, std::string_view key, std::string* value) {
   if (value == nullptr) return Status::InvalidArgument("Get: null value pointer");
   MemTable* mem;
@@ -554,12 +559,15 @@ Status DBImpl::Get(const ReadOptions& o, std::string_view key, std::string* valu
   gets_.fetch_add(1, std::memory_order_relaxed);
   if (trace_) trace_->Record(TraceOp::kGet, key, 0);
   Status s;
-  bool done = mem->Get(key, seq, value, &s);
-  for (size_t i = 0; !done && i < sealed.size(); ++i) done = sealed[i]->Get(key, seq, value, &s);
+  const uint64_t hash = BloomHash(key);  // for every filter this lookup probes
+  bool done = mem->Get(key, hash, seq, value, &s);
+  for (size_t i = 0; !done && i < sealed.size(); ++i) {
+    done = sealed[i]->Get(key, hash, seq, value, &s);
+  }
   uint64_t blocks = 0;
   if (!done) {
     ReadStats stats;
-    s = version->Get(o, table_cache_.get(), key, seq, value, &stats);
+    s = version->Get(o, table_cache_.get(), key, hash, seq, value, &stats);
     blocks = stats.blocks_read;
     get_blocks_read_.fetch_add(stats.blocks_read, std::memory_order_relaxed);
     get_files_probed_.fetch_add(stats.files_probed, std::memory_order_relaxed);

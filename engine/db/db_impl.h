@@ -178,6 +178,10 @@ class DBImpl final : public DB {
   // time of a decision").
   uint64_t DecisionMicros(bool reasked) REQUIRES(mutex_);
   uint64_t PolicyNow() const { return policy_clock_.Now(env_->NowMicros()); }
+  // A new memtable, with a bloom filter of 1/kMemtableFilterShare of
+  // memtable_bytes (outside the memtable's own bytes; docs/edge.md).
+  static constexpr size_t kMemtableFilterShare = 64;
+  MemTable* NewMemTable() const;
   uint64_t NewOutputFileNumber() EXCLUDES(mutex_);
   SequenceNumber SmallestSnapshot() REQUIRES(mutex_);
   uint64_t PendingFlushBytes() const REQUIRES(mutex_);

@@ -411,7 +411,7 @@ Status DBImpl::SealMemtableAndSwitchLog() {
   if (mem_->NumEntries() > 0) {
     sealed_.push_back({mem_, mem_first_log_, PolicyNow()});
     has_sealed_.store(true, std::memory_order_relaxed);
-    mem_ = new MemTable();
+    mem_ = NewMemTable();
     mem_->Ref();
   }
   InstallLog(std::move(log));

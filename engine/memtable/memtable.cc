@@ -10,11 +10,14 @@
 // Arena (Get reports a deletion through a NotFound Status, which does).
 #include "memtable/memtable.h"
 
+#include <algorithm>
+#include <atomic>
 #include <cassert>
 #include <cstring>
 #include <memory>
 
 #include "memtable/skiplist.h"
+#include "sst/bloom.h"
 #include "util/arena.h"
 #include "util/coding.h"
 
@@ -100,15 +103,73 @@ class MemTableIterator final : public Iterator {
   Table::Iterator iter_;
 };
 
+// The memtable's filter: the SST filters' cache-local geometry
+// (sst/bloom.h) over 64-bit words, kProbes bits a key in one 64-byte line.
+// One writer at a time sets bits (relaxed load and store: writers are
+// serialized by the DB); readers load them relaxed (memtable.h says why
+// they see every bit they need).
+class MemFilter {
+ public:
+  static constexpr int kProbes = 6;
+  static constexpr size_t kWordsPerLine = kBloomLineBytes / 8;
+
+  explicit MemFilter(size_t bytes)
+      : lines_(std::max<size_t>(1, bytes / kBloomLineBytes)),
+        storage_(new std::atomic<uint64_t>[lines_ * kWordsPerLine + kWordsPerLine - 1]()) {
+    const auto addr = reinterpret_cast<uintptr_t>(storage_.get());
+    const size_t skip = (kBloomLineBytes - addr % kBloomLineBytes) % kBloomLineBytes / 8;
+    words_ = storage_.get() + skip;  // line-aligned (atomics are 8-byte aligned)
+  }
+  size_t Bytes() const { return lines_ * kBloomLineBytes; }
+
+  void Add(uint64_t h) {
+    std::atomic<uint64_t>* line = words_ + BloomLineOf(h, lines_) * kWordsPerLine;
+    uint32_t x = static_cast<uint32_t>(h >> 32);
+    for (int i = 0; i < kProbes; i++, x = BloomNextProbe(x)) {
+      const uint32_t bit = BloomProbeBit(x);
+      std::atomic<uint64_t>& w = line[bit / 64];
+      w.store(w.load(std::memory_order_relaxed) | (uint64_t{1} << (bit % 64)),
+              std::memory_order_relaxed);
+    }
+  }
+  bool MayContain(uint64_t h) const {
+    const std::atomic<uint64_t>* line = words_ + BloomLineOf(h, lines_) * kWordsPerLine;
+    uint32_t x = static_cast<uint32_t>(h >> 32);
+    for (int i = 0; i < kProbes; i++, x = BloomNextProbe(x)) {
+      const uint32_t bit = BloomProbeBit(x);
+      if ((line[bit / 64].load(std::memory_order_relaxed) & (uint64_t{1} << (bit % 64))) == 0) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+ private:
+  const size_t lines_;
+  std::unique_ptr<std::atomic<uint64_t>[]> storage_;
+  std::atomic<uint64_t>* words_;
+};
+
 }  // namespace
 
 struct MemTable::Rep {
-  Rep() : table(EntryComparator(), &arena) {}
+  explicit Rep(size_t filter_bytes) : table(EntryComparator(), &arena) {
+    if (filter_bytes > 0) filter = std::make_unique<MemFilter>(filter_bytes);
+  }
   Arena arena;  // declared first: the table allocates from it
   Table table;
+  std::unique_ptr<MemFilter> filter;  // null: no filter
 };
 
-MemTable::MemTable() : rep_(new Rep) {}
+MemTable::MemTable(size_t filter_bytes) : rep_(new Rep(filter_bytes)) {}
+
+size_t MemTable::FilterBytes() const {
+  return rep_->filter != nullptr ? rep_->filter->Bytes() : 0;
+}
+
+bool MemTable::FilterMayContain(std::string_view user_key) const {
+  return rep_->filter == nullptr || rep_->filter->MayContain(BloomHash(user_key));
+}
 
 MemTable::~MemTable() {
   assert(refs_.load(std::memory_order_relaxed) == 0);
@@ -131,14 +192,15 @@ void MemTable::Add(SequenceNumber seq, ValueType type, std::string_view user_key
   p = EncodeVarint32(p, static_cast<uint32_t>(value.size()));
   if (!value.empty()) std::memcpy(p, value.data(), value.size());
   assert(p + value.size() == buf + encoded_len);
-
+  if (rep_->filter != nullptr) rep_->filter->Add(BloomHash(user_key));  // before the link
   rep_->table.Insert(buf);
   num_entries_.fetch_add(1, std::memory_order_relaxed);
   if (type == kTypeDeletion) num_deletions_.fetch_add(1, std::memory_order_relaxed);
 }
 
-bool MemTable::Get(std::string_view user_key, SequenceNumber seq, std::string* value,
-                   Status* s) {
+bool MemTable::Get(std::string_view user_key, uint64_t hash, SequenceNumber seq,
+                   std::string* value, Status* s) {
+  if (rep_->filter != nullptr && !rep_->filter->MayContain(hash)) return false;
   // The lookup key (MakeLookupKey) sorts before every version of user_key
   // with sequence <= seq, so the first entry at or after it is the newest
   // visible version, if it belongs to user_key at all.

@@ -10,11 +10,9 @@ namespace firn {
 
 namespace {
 
-constexpr uint64_t kLineBytes = 64;
+constexpr uint64_t kLineBytes = kBloomLineBytes;
 constexpr uint64_t kLineBits = kLineBytes * 8;
 constexpr unsigned kLocalTag = 0x80;
-// Odd, so multiplying by it permutes the 32-bit values.
-constexpr uint32_t kProbeMultiplier = 0x9e3779b9u;
 
 int ProbesForBitsPerKey(int bits_per_key) {
   // k = b * ln 2 minimizes the false-positive rate.
@@ -26,9 +24,6 @@ uint64_t FilterLines(size_t num_keys, int bits_per_key) {
   const uint64_t bits = static_cast<uint64_t>(num_keys) * static_cast<uint64_t>(bits_per_key);
   return std::max<uint64_t>(1, (bits + kLineBits - 1) / kLineBits);
 }
-
-// The line of a key: the low 32 bits of its hash scaled to [0, lines).
-uint64_t LineOf(uint64_t h, uint64_t lines) { return ((h & 0xffffffffu) * lines) >> 32; }
 
 // Classic encoding (written before 2026-12-08; read only).
 bool ClassicMayMatch(std::string_view filter, int k, uint64_t h) {
@@ -63,12 +58,11 @@ std::string BloomFilterBuilder::Finish() {
   const uint64_t lines = FilterLines(hashes_.size(), bits_per_key_);
   std::string filter(static_cast<size_t>(lines * kLineBytes), '\0');
   for (uint64_t h : hashes_) {
-    char* line = filter.data() + LineOf(h, lines) * kLineBytes;
+    char* line = filter.data() + BloomLineOf(h, lines) * kLineBytes;
     uint32_t x = static_cast<uint32_t>(h >> 32);
-    for (int i = 0; i < num_probes_; i++) {
-      const uint32_t bit = x >> 23;  // 0..511
+    for (int i = 0; i < num_probes_; i++, x = BloomNextProbe(x)) {
+      const uint32_t bit = BloomProbeBit(x);
       line[bit / 8] |= static_cast<char>(1 << (bit % 8));
-      x *= kProbeMultiplier;
     }
   }
   filter.push_back(static_cast<char>(kLocalTag | static_cast<unsigned>(num_probes_)));
@@ -82,7 +76,7 @@ void BloomFilterPrefetch(std::string_view filter, uint64_t h) {
   if (filter.size() < 2 || (static_cast<uint8_t>(filter.back()) & kLocalTag) == 0) return;
   const uint64_t lines = (filter.size() - 1) / kLineBytes;
   if (lines > 0xffffffffu) return;
-  __builtin_prefetch(filter.data() + LineOf(h, lines) * kLineBytes);
+  __builtin_prefetch(filter.data() + BloomLineOf(h, lines) * kLineBytes);
 }
 
 bool BloomFilterMayMatch(std::string_view filter, uint64_t h) {
@@ -94,12 +88,11 @@ bool BloomFilterMayMatch(std::string_view filter, uint64_t h) {
   const uint64_t lines = (filter.size() - 1) / kLineBytes;
   if (lines * kLineBytes != filter.size() - 1 || lines > 0xffffffffu) return true;
   const uint8_t* line =
-      reinterpret_cast<const uint8_t*>(filter.data()) + LineOf(h, lines) * kLineBytes;
+      reinterpret_cast<const uint8_t*>(filter.data()) + BloomLineOf(h, lines) * kLineBytes;
   uint32_t x = static_cast<uint32_t>(h >> 32);
-  for (int i = 0; i < k; i++) {
-    const uint32_t bit = x >> 23;
+  for (int i = 0; i < k; i++, x = BloomNextProbe(x)) {
+    const uint32_t bit = BloomProbeBit(x);
     if ((line[bit / 8] & (1u << (bit % 8))) == 0) return false;
-    x *= kProbeMultiplier;
   }
   return true;
 }

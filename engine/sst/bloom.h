@@ -27,6 +27,17 @@ namespace firn {
 // or no known encoding, is treated as matching everything.
 constexpr int kBloomMaxProbes = 30;
 
+// The cache-local encoding's geometry, shared with the memtable's filter
+// (memtable.cc): a key of hash h uses line BloomLineOf(h, lines) of
+// kBloomLineBytes, and in it bit BloomProbeBit(x) for x = h >> 32, then
+// for x = BloomNextProbe(x), and so on, k times (docs/format-sst.md).
+constexpr size_t kBloomLineBytes = 64;
+inline uint64_t BloomLineOf(uint64_t h, uint64_t lines) {
+  return ((h & 0xffffffffu) * lines) >> 32;
+}
+inline uint32_t BloomProbeBit(uint32_t x) { return x >> 23; }  // 0..511
+inline uint32_t BloomNextProbe(uint32_t x) { return x * 0x9e3779b9u; }  // odd: a permutation
+
 class BloomFilterBuilder {
  public:
   // REQUIRES: bits_per_key >= 1.

@@ -50,9 +50,9 @@ Version::Version(int num_levels) : levels_(num_levels) {}
 // that cannot be opened ends the search after the runs before it were
 // probed, so the answer is the one a search in order would give.
 Status Version::Get(const ReadOptions& options, TableCache* cache, std::string_view user_key,
-                    SequenceNumber seq, std::string* value, ReadStats* stats) const {
+                    uint64_t hash, SequenceNumber seq, std::string* value,
+                    ReadStats* stats) const {
   constexpr int kMaxBatch = 16;
-  const uint64_t hash = BloomHash(user_key);
   std::shared_ptr<Table> batch[kMaxBatch];
   Status open_error;
   bool found = false;

@@ -64,11 +64,11 @@ class Version {
   const std::vector<Level>& levels() const { return levels_; }
   const Level& level(int l) const { return levels_[l]; }
 
-  // Finds user_key as of seq. OK with *value set if the newest visible
-  // version is a value; NotFound if absent or deleted; an error from a
-  // damaged or unreadable file otherwise.
+  // Finds user_key (hash = BloomHash(user_key), sst/bloom.h) as of seq. OK
+  // with *value set if the newest visible version is a value; NotFound if
+  // absent or deleted; an error from a damaged or unreadable file otherwise.
   Status Get(const ReadOptions& options, TableCache* cache, std::string_view user_key,
-             SequenceNumber seq, std::string* value, ReadStats* stats) const;
+             uint64_t hash, SequenceNumber seq, std::string* value, ReadStats* stats) const;
 
   // Appends one iterator per run (over internal keys), newest first. The
   // iterators add the blocks they read to *stats (may be null), which must

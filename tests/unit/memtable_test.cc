@@ -24,7 +24,7 @@ namespace {
 
 // Owns one reference to a MemTable.
 struct MemTableRef {
-  MemTableRef() : mem(new MemTable) { mem->Ref(); }
+  explicit MemTableRef(size_t filter_bytes = 0) : mem(new MemTable(filter_bytes)) { mem->Ref(); }
   ~MemTableRef() { mem->Unref(); }
   MemTable* operator->() const { return mem; }
   MemTable* mem;
@@ -271,10 +271,11 @@ std::string KeyFor(uint64_t k) {
   return buf;
 }
 
-TEST_CASE("MemTable: concurrent readers see only complete, ordered entries") {
+void ConcurrentReadersSeeCompleteEntries(size_t filter_bytes) {
   constexpr uint64_t kKeys = 2000;
   constexpr int kVersions = 6;
-  MemTableRef mem;
+  CAPTURE(filter_bytes);
+  MemTableRef mem(filter_bytes);
   // Writer publishes how many Adds have completed; seq i+1 is Add number i.
   std::atomic<uint64_t> published{0};
   std::atomic<bool> done{false};
@@ -333,6 +334,45 @@ TEST_CASE("MemTable: concurrent readers see only complete, ordered entries") {
   CHECK(failures.load() == 0);
   CHECK(reads_during_writes.load() > 0);
   CHECK(mem->NumEntries() == kKeys * kVersions);
+}
+
+TEST_CASE("MemTable: concurrent readers see only complete, ordered entries") {
+  ConcurrentReadersSeeCompleteEntries(0);
+}
+
+// With a filter: a reader's Get of a key whose Add has returned (the DB
+// publishes sequences after their Adds) must pass the filter.
+TEST_CASE("MemTable: with a filter, concurrent readers still see every published entry") {
+  ConcurrentReadersSeeCompleteEntries(4096);
+}
+
+TEST_CASE("MemTable: a filter never hides an added key and rejects most absent ones") {
+  CHECK(MemTableRef(0)->FilterBytes() == 0);
+  CHECK(MemTableRef(10)->FilterBytes() == 64);  // at least one line
+  CHECK(MemTableRef(1000)->FilterBytes() == 960);  // whole lines
+  MemTableRef mem(64 << 10);  // 524,288 bits: 26 a key below
+  constexpr int kKeys = 20000;
+  for (int k = 0; k < kKeys; k++) {
+    mem->Add(static_cast<SequenceNumber>(k + 1), k % 7 == 0 ? kTypeDeletion : kTypeValue,
+             KeyFor(k), k % 7 == 0 ? "" : ValueFor(k, k + 1));
+  }
+  for (int k = 0; k < kKeys; k++) {
+    CAPTURE(k);
+    REQUIRE(mem->FilterMayContain(KeyFor(k)));
+    const GetResult r = Get(mem.mem, KeyFor(k), kMaxSequenceNumber);
+    REQUIRE(r.found);
+    CHECK(r.s.ok() == (k % 7 != 0));
+  }
+  int passed = 0;
+  for (int k = kKeys; k < 2 * kKeys; k++) {
+    const bool may = mem->FilterMayContain(KeyFor(k));
+    passed += may ? 1 : 0;
+    CHECK_FALSE(Get(mem.mem, KeyFor(k), kMaxSequenceNumber).found);
+  }
+  CAPTURE(passed);
+  CHECK(passed < kKeys / 100);  // about 0.1% at 26 bits a key, 6 probes
+  // Without a filter every key "may" be there.
+  CHECK(MemTableRef(0)->FilterMayContain("anything"));
 }
 
 // The skiplist on its own, with integer keys.
