@@ -178,9 +178,7 @@ WorkloadStats DBImpl::CurrentWorkload(uint64_t decided) {
   w.micros_since_last_write = wall - std::max(last_w, open_micros_);
   // Waiting to flush at `decided`: memtables sealed after it are not yet
   // counted (the simulator, which flushes at once, never shows any).
-  for (const Sealed& s : sealed_) {
-    if (s.sealed_micros <= decided) w.pending_flush_bytes += s.mem->ApproximateMemoryUsage();
-  }
+  w.pending_flush_bytes = PendingFlushBytes(decided);
   uint64_t free_bytes = 0;
   if (env_->GetFreeSpace(dbname_, &free_bytes).ok()) w.free_space_bytes = free_bytes;
   w.user_bytes_written = user_bytes_written_.load(std::memory_order_relaxed);
@@ -244,13 +242,13 @@ Status DBImpl::FlushOldestSealed() {
   SequenceNumber smallest_snapshot = SmallestSnapshot();
   // The files' creation time, for their ages: the seal, as in the
   // simulator, which flushes the moment a memtable fills.
-  const uint64_t now = sealed.sealed_micros;
+  const uint64_t created = sealed.sealed_micros;
   std::vector<FileMetaData> outputs;
   Status s;
   {
     mutex_.Unlock();
     OutputBuilder out(env_.get(), dbname_, table_options_, options_.sst_target_bytes,
-                      [this] { return NewOutputFileNumber(); }, now);
+                      [this] { return NewOutputFileNumber(); }, created);
     std::unique_ptr<Iterator> it(sealed.mem->NewIterator());
     EntryFilter filter(smallest_snapshot);
     for (it->SeekToFirst(); s.ok() && it->Valid(); it->Next()) {

@@ -184,7 +184,9 @@ class DBImpl final : public DB {
   MemTable* NewMemTable() const;
   uint64_t NewOutputFileNumber() EXCLUDES(mutex_);
   SequenceNumber SmallestSnapshot() REQUIRES(mutex_);
-  uint64_t PendingFlushBytes() const REQUIRES(mutex_);
+  // Bytes of the sealed memtables waiting to flush; with sealed_by, only
+  // those sealed by then on the policy clock.
+  uint64_t PendingFlushBytes(uint64_t sealed_by = UINT64_MAX) const REQUIRES(mutex_);
   int MostRunsInALevel() const REQUIRES(mutex_);
   void RecordBackgroundError(const Status& s) REQUIRES(mutex_);
   Status WaitForBackground(bool (DBImpl::*done)() const) REQUIRES(mutex_);

@@ -194,9 +194,11 @@ int DBImpl::MostRunsInALevel() const {
   return static_cast<int>(most);
 }
 
-uint64_t DBImpl::PendingFlushBytes() const {
+uint64_t DBImpl::PendingFlushBytes(uint64_t sealed_by) const {
   uint64_t bytes = 0;
-  for (const Sealed& s : sealed_) bytes += s.mem->ApproximateMemoryUsage();
+  for (const Sealed& s : sealed_) {
+    if (s.sealed_micros <= sealed_by) bytes += s.mem->ApproximateMemoryUsage();
+  }
   return bytes;
 }
 
