@@ -169,10 +169,20 @@ std::string Version::DebugString() const {
   std::string r;
   for (int l = 0; l < num_levels(); ++l) {
     for (const Run& run : levels_[l].runs) {
-      r += "L" + std::to_string(l) + " run " + std::to_string(run.id) + ":";
+      // Appended piece by piece (GCC 12 warns, wrongly, on "L" + string).
+      r += 'L';
+      r += std::to_string(l);
+      r += " run ";
+      r += std::to_string(run.id);
+      r += ':';
       for (const FileRef& f : run.files) {
-        r += " " + std::to_string(f->number) + "[" + std::string(f->smallest_user_key()) +
-             ".." + std::string(f->largest_user_key()) + "]";
+        r += ' ';
+        r += std::to_string(f->number);
+        r += '[';
+        r += f->smallest_user_key();
+        r += "..";
+        r += f->largest_user_key();
+        r += ']';
       }
       r += "\n";
     }
