@@ -123,28 +123,26 @@ class MemFilter {
   size_t Bytes() const { return lines_ * kBloomLineBytes; }
 
   void Add(uint64_t h) {
-    std::atomic<uint64_t>* line = words_ + BloomLineOf(h, lines_) * kWordsPerLine;
-    uint32_t x = static_cast<uint32_t>(h >> 32);
-    for (int i = 0; i < kProbes; i++, x = BloomNextProbe(x)) {
-      const uint32_t bit = BloomProbeBit(x);
+    std::atomic<uint64_t>* line = Line(h);
+    BloomProbes(h, kProbes, [line](uint32_t bit) {
       std::atomic<uint64_t>& w = line[bit / 64];
       w.store(w.load(std::memory_order_relaxed) | (uint64_t{1} << (bit % 64)),
               std::memory_order_relaxed);
-    }
+      return true;
+    });
   }
   bool MayContain(uint64_t h) const {
-    const std::atomic<uint64_t>* line = words_ + BloomLineOf(h, lines_) * kWordsPerLine;
-    uint32_t x = static_cast<uint32_t>(h >> 32);
-    for (int i = 0; i < kProbes; i++, x = BloomNextProbe(x)) {
-      const uint32_t bit = BloomProbeBit(x);
-      if ((line[bit / 64].load(std::memory_order_relaxed) & (uint64_t{1} << (bit % 64))) == 0) {
-        return false;
-      }
-    }
-    return true;
+    const std::atomic<uint64_t>* line = Line(h);
+    return BloomProbes(h, kProbes, [line](uint32_t bit) {
+      return (line[bit / 64].load(std::memory_order_relaxed) & (uint64_t{1} << (bit % 64))) != 0;
+    });
   }
 
  private:
+  std::atomic<uint64_t>* Line(uint64_t h) const {
+    return words_ + BloomLineOf(h, lines_) * kWordsPerLine;
+  }
+
   const size_t lines_;
   std::unique_ptr<std::atomic<uint64_t>[]> storage_;
   std::atomic<uint64_t>* words_;

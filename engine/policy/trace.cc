@@ -3,7 +3,6 @@
 #include "policy/trace.h"
 
 #include <algorithm>
-#include <cstring>
 
 #include "port/env.h"
 #include "util/coding.h"

@@ -1,10 +1,10 @@
 // policy/trace_reader.cc: TraceReader (trace.h); the byte layout is in
 // docs/format-trace.md. Left out of the small library (-Dsmall=true), which
 // records traces but does not replay them.
-#include <algorithm>
+#include "policy/trace.h"
+
 #include <cstring>
 
-#include "policy/trace.h"
 #include "port/env.h"
 #include "util/coding.h"
 #include "util/hash.h"

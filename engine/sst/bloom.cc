@@ -59,11 +59,10 @@ std::string BloomFilterBuilder::Finish() {
   std::string filter(static_cast<size_t>(lines * kLineBytes), '\0');
   for (uint64_t h : hashes_) {
     char* line = filter.data() + BloomLineOf(h, lines) * kLineBytes;
-    uint32_t x = static_cast<uint32_t>(h >> 32);
-    for (int i = 0; i < num_probes_; i++, x = BloomNextProbe(x)) {
-      const uint32_t bit = BloomProbeBit(x);
+    BloomProbes(h, num_probes_, [line](uint32_t bit) {
       line[bit / 8] |= static_cast<char>(1 << (bit % 8));
-    }
+      return true;
+    });
   }
   filter.push_back(static_cast<char>(kLocalTag | static_cast<unsigned>(num_probes_)));
   hashes_.clear();
@@ -89,12 +88,7 @@ bool BloomFilterMayMatch(std::string_view filter, uint64_t h) {
   if (lines * kLineBytes != filter.size() - 1 || lines > 0xffffffffu) return true;
   const uint8_t* line =
       reinterpret_cast<const uint8_t*>(filter.data()) + BloomLineOf(h, lines) * kLineBytes;
-  uint32_t x = static_cast<uint32_t>(h >> 32);
-  for (int i = 0; i < k; i++, x = BloomNextProbe(x)) {
-    const uint32_t bit = BloomProbeBit(x);
-    if ((line[bit / 8] & (1u << (bit % 8))) == 0) return false;
-  }
-  return true;
+  return BloomProbes(h, k, [line](uint32_t bit) { return (line[bit / 8] & (1u << (bit % 8))) != 0; });
 }
 
 }  // namespace firn

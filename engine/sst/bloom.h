@@ -29,14 +29,24 @@ constexpr int kBloomMaxProbes = 30;
 
 // The cache-local encoding's geometry, shared with the memtable's filter
 // (memtable.cc): a key of hash h uses line BloomLineOf(h, lines) of
-// kBloomLineBytes, and in it bit BloomProbeBit(x) for x = h >> 32, then
-// for x = BloomNextProbe(x), and so on, k times (docs/format-sst.md).
+// kBloomLineBytes, and in it the k bits BloomProbes visits
+// (docs/format-sst.md).
 constexpr size_t kBloomLineBytes = 64;
 inline uint64_t BloomLineOf(uint64_t h, uint64_t lines) {
   return ((h & 0xffffffffu) * lines) >> 32;
 }
-inline uint32_t BloomProbeBit(uint32_t x) { return x >> 23; }  // 0..511
-inline uint32_t BloomNextProbe(uint32_t x) { return x * 0x9e3779b9u; }  // odd: a permutation
+// Calls visit(bit) (bit in 0..511 of the line) for the k probes of hash h,
+// in order: bit x >> 23 for x = h >> 32, then x * 0x9e3779b9 (odd, so a
+// permutation of the 32-bit values), and so on. Stops at the first visit
+// that returns false, and returns false then; true if every visit did.
+template <typename Visit>
+inline bool BloomProbes(uint64_t h, int k, Visit&& visit) {
+  uint32_t x = static_cast<uint32_t>(h >> 32);
+  for (int i = 0; i < k; i++, x *= 0x9e3779b9u) {
+    if (!visit(x >> 23)) return false;
+  }
+  return true;
+}
 
 class BloomFilterBuilder {
  public:

@@ -169,7 +169,6 @@ std::string Version::DebugString() const {
   std::string r;
   for (int l = 0; l < num_levels(); ++l) {
     for (const Run& run : levels_[l].runs) {
-      // Appended piece by piece (GCC 12 warns, wrongly, on "L" + string).
       r += 'L';
       r += std::to_string(l);
       r += " run ";
